@@ -1,0 +1,45 @@
+import type { ErrorDetail, IngestResult } from '@sightline/protocol';
+import { AppError } from '../../errors.js';
+import type { Telemetry } from '../../observability/telemetry.js';
+import type { EventStore, ResolvedEvent } from '../../store/types.js';
+import { checkEvent } from './validate-event.js';
+
+/** At most this many error entries are returned for one batch; the count says how many there were. */
+const MAX_REPORTED_ERRORS = 1000;
+
+export interface IngestService {
+  /** Validates the whole batch, then stores it durably; any invalid event rejects all of it. */
+  ingest(items: readonly unknown[]): Promise<IngestResult>;
+}
+
+export function createIngestService(deps: { store: EventStore; clock: () => number; telemetry: Telemetry }): IngestService {
+  const { store, clock, telemetry } = deps;
+  return {
+    async ingest(items) {
+      const now = clock();
+      const events: ResolvedEvent[] = new Array(items.length);
+      const errors: ErrorDetail[] = [];
+      let badEvents = 0;
+      for (let i = 0; i < items.length; i++) {
+        const checked = checkEvent(items[i], `/events/${i}`, now);
+        if (checked.ok) {
+          events[i] = checked.event;
+        } else {
+          badEvents++;
+          if (errors.length < MAX_REPORTED_ERRORS) errors.push(...checked.errors);
+        }
+      }
+      if (badEvents > 0) {
+        telemetry.eventsRejected.inc(items.length);
+        throw new AppError('invalid_events', {
+          detail: `${badEvents} of ${items.length} events are invalid; nothing of this batch was stored`,
+          errors: errors.slice(0, MAX_REPORTED_ERRORS),
+        });
+      }
+      const result = await store.append(events);
+      telemetry.eventsIngested.inc(result.accepted);
+      telemetry.eventsDuplicated.inc(result.duplicates);
+      return result;
+    },
+  };
+}

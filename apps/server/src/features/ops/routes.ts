@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../errors.js';
+import type { Telemetry } from '../../observability/telemetry.js';
+import type { EventStore } from '../../store/types.js';
+
+export function registerOpsRoutes(app: FastifyInstance, deps: { store: EventStore; telemetry: Telemetry }): void {
+  const { store, telemetry } = deps;
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (request) => {
+    try {
+      await store.ping();
+    } catch (error) {
+      request.log.warn({ err: error }, 'store not reachable');
+      throw new AppError('not_ready', { detail: 'The event store is not reachable' });
+    }
+    return { status: 'ready' };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(telemetry.registry.contentType);
+    return telemetry.registry.metrics();
+  });
+}

@@ -1,0 +1,6 @@
+import type { FastifyInstance } from 'fastify';
+import type { QueryService } from './service.js';
+
+export function registerQueryRoutes(app: FastifyInstance, deps: { query: QueryService }): void {
+  app.post('/v1/query', async (request) => deps.query.run(request.body));
+}

@@ -1,0 +1,58 @@
+import type { DuckDBInstance } from '@duckdb/node-api';
+import type { MetaStore, StoredMetric } from '../types.js';
+import { ConnectionPool } from './connection-pool.js';
+
+/** Metadata in the same DuckDB file as the events, on its own connection. */
+export class DuckDbMetaStore implements MetaStore {
+  private constructor(private readonly pool: ConnectionPool) {}
+
+  static async open(instance: DuckDBInstance): Promise<DuckDbMetaStore> {
+    return new DuckDbMetaStore(await ConnectionPool.open(instance, 1));
+  }
+
+  listMetrics(): Promise<StoredMetric[]> {
+    return this.read('SELECT name, definition::VARCHAR, epoch_ms(updated_at) FROM metrics ORDER BY name', []);
+  }
+
+  async getMetric(name: string): Promise<StoredMetric | undefined> {
+    const rows = await this.read(
+      'SELECT name, definition::VARCHAR, epoch_ms(updated_at) FROM metrics WHERE name = $1',
+      [name],
+    );
+    return rows[0];
+  }
+
+  putMetric(name: string, definition: Record<string, unknown>): Promise<boolean> {
+    return this.pool.use(async (connection) => {
+      const existed = await connection.runAndReadAll('SELECT 1 FROM metrics WHERE name = $1', [name]);
+      await connection.run(
+        `INSERT INTO metrics VALUES ($1, $2::JSON, now())
+         ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
+        [name, JSON.stringify(definition)],
+      );
+      return existed.currentRowCount === 0;
+    });
+  }
+
+  deleteMetric(name: string): Promise<boolean> {
+    return this.pool.use(async (connection) => {
+      const result = await connection.run('DELETE FROM metrics WHERE name = $1', [name]);
+      return result.rowsChanged > 0;
+    });
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+
+  private read(sql: string, params: string[]): Promise<StoredMetric[]> {
+    return this.pool.use(async (connection) => {
+      const reader = await connection.runAndReadAll(sql, params);
+      return reader.getRowsJS().map(([name, definition, updatedAt]) => ({
+        name: String(name),
+        definition: JSON.parse(String(definition)) as Record<string, unknown>,
+        updatedAt: Number(updatedAt),
+      }));
+    });
+  }
+}

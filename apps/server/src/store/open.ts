@@ -1,0 +1,14 @@
+import type { Config } from '../config.js';
+import { openDuckDbStores } from './duckdb/index.js';
+import type { EventStore, MetaStore } from './types.js';
+
+export interface Stores {
+  events: EventStore;
+  meta: MetaStore;
+  close(): Promise<void>;
+}
+
+/** Opens the stores of the configured tier (today: the embedded DuckDB file under dataDir). */
+export async function openStores(config: Config): Promise<Stores> {
+  return openDuckDbStores(config.dataDir);
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openStores } from '../src/store/open.js';
+import { makeDataDir, startTestApp } from './support/harness.js';
+
+describe('operations routes', () => {
+  it('GET /health and /ready answer 200; /metrics counts requests and events', async () => {
+    const t = await startTestApp();
+    try {
+      expect((await t.app.inject('/health')).json()).toEqual({ status: 'ok' });
+      expect((await t.app.inject('/ready')).statusCode).toBe(200);
+      await t.app.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm', name: 'x' }, { source: 'm', name: 'y' }] });
+      await t.app.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm' }] });
+      const res = await t.app.inject('/metrics');
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(res.body).toMatch(/^sightline_events_ingested_total 2$/m);
+      expect(res.body).toMatch(/^sightline_events_rejected_total 1$/m);
+      expect(res.body).toMatch(/sightline_http_requests_total\{method="POST",route="\/v1\/events",status="200"\} 1/);
+      expect(res.body).toMatch(/sightline_http_request_duration_seconds_bucket\{.*route="\/v1\/events"/);
+      expect(res.headers['x-request-id']).toEqual(expect.any(String));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('GET /ready answers 503 when the store is gone', async () => {
+    const config = loadConfig({}, { dataDir: makeDataDir(), logLevel: 'silent' });
+    const stores = await openStores(config);
+    const app = await buildApp(config, { stores });
+    await stores.close();
+    const res = await app.inject('/ready');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'not_ready', status: 503 });
+    await app.close();
+  });
+
+  it('answers unknown routes with a problem+json 404', async () => {
+    const t = await startTestApp();
+    try {
+      const res = await t.app.inject('/v1/nothing-here');
+      expect(res.statusCode).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ code: 'not_found', status: 404 });
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './event.js';
+export * from './query.js';

@@ -1,0 +1,2 @@
+// Query language types: see docs/query-language.md.
+export {};
