@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -26,14 +27,21 @@ describe('operations routes', () => {
   });
 
   it('GET /ready answers 503 when the store is gone', async () => {
-    const config = loadConfig({}, { dataDir: makeDataDir(), logLevel: 'silent' });
+    const dataDir = makeDataDir();
+    const config = loadConfig({}, { dataDir, logLevel: 'silent' });
     const stores = await openStores(config);
     const app = await buildApp(config, { stores });
     await stores.close();
     const res = await app.inject('/ready');
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'not_ready', status: 503 });
+    // A fault of ours answers 500 without the error's message, a stack, SQL or a value.
+    const ingest = await app.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 's', name: 'secret-name', props: { card: '4111' } }] });
+    expect(ingest.statusCode).toBe(500);
+    expect(ingest.json()).toEqual({ type: 'urn:sightline:problem:internal', title: 'Internal error', status: 500, code: 'internal' });
+    expect(ingest.body).not.toMatch(/closed|secret-name|4111|at |SELECT|INSERT/);
     await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers unknown routes with a problem+json 404', async () => {
