@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { registerErrorHandling } from './errors.js';
 import { registerCatalogRoutes } from './features/catalog/routes.js';
+import { seedPackMetrics } from './features/catalog/seed.js';
 import { createCatalogService } from './features/catalog/service.js';
 import { registerIngestRoutes } from './features/ingest/routes.js';
 import { createIngestService, type IngestService } from './features/ingest/service.js';
@@ -51,6 +52,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerErrorHandling(app);
   instrumentRequests(app, telemetry);
 
+  if (stores.created) await seedPackMetrics(stores.meta);
   const catalog = createCatalogService(stores.meta);
   const ingest = createIngestService({ store: stores.events, clock, telemetry });
   const query = createQueryService({ store: stores.events, catalog, clock, telemetry });

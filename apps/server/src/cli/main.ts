@@ -11,7 +11,8 @@ import { renderTable } from './table.js';
 const USAGE = `Usage: sightline <command> [options]
 
 Commands:
-  start [--demo]                       start the server (--demo: load the demo data on a first start)
+  start [--demo [--events N] [--days N] [--seed N]]
+                                       start the server (--demo: load the demo data on a first start)
   demo [--events N] [--days N] [--seed N]
                                        load generated demo data for the commerce, tasks, modelhub
                                        and system packs (default 1000000 events over 90 days)
@@ -42,7 +43,11 @@ function demoOptions(values: { events?: string; days?: string; seed?: string }) 
 }
 
 async function start(config: Config, args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args,
+    options: { demo: { type: 'boolean', default: false }, events: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' } },
+  });
+  const options = demoOptions(values);
   await startServer(config, {
     onListening: async (app) => {
       if (!values.demo) return;
@@ -51,7 +56,7 @@ async function start(config: Config, args: string[]): Promise<void> {
         app.log.info('store already holds events: demo data not loaded');
         return;
       }
-      const result = await loadDemoInto(app.ingest, demoOptions({}), (line) => app.log.info(line.trim()));
+      const result = await loadDemoInto(app.ingest, options, (line) => app.log.info(line.trim()));
       app.log.info({ accepted: result.accepted, seconds: result.seconds }, 'demo data loaded');
     },
   });

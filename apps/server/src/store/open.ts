@@ -3,6 +3,8 @@ import { openDuckDbStores } from './duckdb/index.js';
 import type { EventStore, MetaStore } from './types.js';
 
 export interface Stores {
+  /** True when the stores were created by this open (a first start): built-in content is seeded then. */
+  created: boolean;
   events: EventStore;
   meta: MetaStore;
   close(): Promise<void>;

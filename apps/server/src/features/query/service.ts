@@ -1,4 +1,5 @@
-import { QueryError, planQuery, type QueryAnswer } from '@sightline/query';
+import type { QueryAnswer } from '@sightline/protocol';
+import { QueryError, planQuery } from '@sightline/query';
 import { AppError } from '../../errors.js';
 import type { Telemetry } from '../../observability/telemetry.js';
 import type { EventStore } from '../../store/types.js';

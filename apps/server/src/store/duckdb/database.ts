@@ -10,7 +10,7 @@ export const DATABASE_FILE = 'sightline.duckdb';
  * DuckDB lets one process write a file; a second process gets a lock error, which callers turn
  * into a clear message.
  */
-export async function openDatabase(dataDir: string): Promise<DuckDBInstance> {
+export async function openDatabase(dataDir: string): Promise<{ instance: DuckDBInstance; created: boolean }> {
   mkdirSync(dataDir, { recursive: true });
   const instance = await DuckDBInstance.create(path.join(dataDir, DATABASE_FILE), {
     // json, parquet and icu are built in; anything else would try to download at run time.
@@ -19,14 +19,15 @@ export async function openDatabase(dataDir: string): Promise<DuckDBInstance> {
   });
   const connection = await instance.connect();
   try {
-    await migrate(connection);
+    const before = await migrate(connection);
+    return { instance, created: before === 0 };
   } finally {
     connection.closeSync();
   }
-  return instance;
 }
 
-async function migrate(connection: DuckDBConnection): Promise<void> {
+/** Applies the migrations not applied yet; returns the version the file had before. */
+async function migrate(connection: DuckDBConnection): Promise<number> {
   await connection.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const reader = await connection.runAndReadAll('SELECT max(version) FROM schema_version');
   const current = Number(reader.getRows()[0]?.[0] ?? 0);
@@ -41,6 +42,7 @@ async function migrate(connection: DuckDBConnection): Promise<void> {
       throw error;
     }
   }
+  return current;
 }
 
 /** True when DuckDB refused the file because another process holds it. */

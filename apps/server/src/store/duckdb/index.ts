@@ -6,6 +6,10 @@ import { DuckDbMetaStore } from './meta-store.js';
 export { isLockError } from './database.js';
 
 export interface DuckDbStores {
+  /** The DuckDB instance itself, for benchmarks that compare with hand-written SQL. */
+  instance: DuckDBInstance;
+  /** True when this open created the database (a first start). */
+  created: boolean;
   events: DuckDbEventStore;
   meta: DuckDbMetaStore;
   close(): Promise<void>;
@@ -13,10 +17,12 @@ export interface DuckDbStores {
 
 /** Opens the embedded tier: one DuckDB file under dataDir holding events and metadata. */
 export async function openDuckDbStores(dataDir: string): Promise<DuckDbStores> {
-  const instance: DuckDBInstance = await openDatabase(dataDir);
+  const { instance, created } = await openDatabase(dataDir);
   const events = await DuckDbEventStore.open(instance);
   const meta = await DuckDbMetaStore.open(instance);
   return {
+    instance,
+    created,
     events,
     meta,
     async close() {

@@ -1,0 +1,12 @@
+import { PACK_METRICS } from '../packs/index.js';
+import type { MetaStore } from '../../store/types.js';
+
+/**
+ * On a first start the catalog gets every pack's metrics. Only then: a metric a user later edits or
+ * deletes stays as the user left it.
+ */
+export async function seedPackMetrics(meta: MetaStore): Promise<void> {
+  for (const { name, ...definition } of PACK_METRICS) {
+    await meta.putMetric(name, definition);
+  }
+}

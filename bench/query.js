@@ -1,0 +1,150 @@
+// Query benchmark: four dashboard queries through the engine (POST /v1/query, in process) against
+// the same questions as hand-written SQL run directly on DuckDB, over the demo data set.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { buildApp } from '../apps/server/dist/app.js';
+import { loadConfig } from '../apps/server/dist/config.js';
+import { openDuckDbStores } from '../apps/server/dist/store/duckdb/index.js';
+import { ROOT } from './lib/processes.js';
+
+const DAY = 86_400_000;
+
+/** Generates the demo data set once per size into .bench/ (through `sightline demo`) and reuses it. */
+function dataset(events) {
+  const dir = path.join(ROOT, '.bench', `demo-${events}`);
+  const marker = path.join(dir, 'dataset.json');
+  if (existsSync(marker)) return { dir, ...JSON.parse(readFileSync(marker, 'utf8')) };
+  const started = Date.now();
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'apps/server/bin/sightline.js'), 'demo', '--events', String(events), '--days', '90', '--seed', '1'], {
+    env: { ...process.env, SIGHTLINE_DATA_DIR: dir, SIGHTLINE_PORT: '9' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) throw new Error('demo load failed');
+  // The demo ends at the moment it was generated; the queries look at its last 30 days.
+  const info = { end: started, load_seconds: Math.round((Date.now() - started) / 100) / 10 };
+  writeFileSync(marker, JSON.stringify(info));
+  return { dir, ...info };
+}
+
+function cases(from, to) {
+  const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+  const bounds = [range.from, range.to];
+  return [
+    {
+      name: 'trend_30d_day_by_name',
+      query: { source: 'shop', measures: [{ as: 'events', fn: 'count' }], dimensions: ['name'], interval: 'day', range },
+      sql: `SELECT epoch_ms(date_trunc('day', timezone('UTC', ts))) AS day, name, count(*) AS events
+            FROM events WHERE source = 'shop' AND ts >= $1::TIMESTAMPTZ AND ts < $2::TIMESTAMPTZ
+            GROUP BY ALL`,
+      params: bounds,
+      total: (rows, col) => rows.reduce((s, r) => s + Number(r[col]), 0),
+      engineCol: 2,
+      rawCol: 2,
+    },
+    {
+      name: 'breakdown_by_prop',
+      query: {
+        source: 'shop',
+        measures: [{ as: 'revenue', fn: 'sum' }, { as: 'orders', fn: 'count' }],
+        dimensions: ['props.country'],
+        filters: [{ field: 'name', op: 'eq', value: 'order_completed' }],
+        range,
+      },
+      sql: `SELECT props->>'$.country' AS country, sum(value) AS revenue, count(*) AS orders
+            FROM events WHERE source = 'shop' AND name = 'order_completed' AND ts >= $1::TIMESTAMPTZ AND ts < $2::TIMESTAMPTZ
+            GROUP BY 1 ORDER BY 2 DESC`,
+      params: bounds,
+      total: (rows, col) => rows.reduce((s, r) => s + Number(r[col]), 0),
+      engineCol: 2,
+      rawCol: 2,
+    },
+    {
+      name: 'funnel_3_steps',
+      query: { kind: 'funnel', source: 'shop', steps: [{ name: 'product_view' }, { name: 'add_to_cart' }, { name: 'order_completed' }], window: '1d', range },
+      // Each actor's first qualifying chain: the earliest cart after a view within a day, then an order
+      // after that cart within the same day window.
+      sql: `WITH e AS (
+              SELECT actor, name, ts FROM events
+              WHERE source = 'shop' AND actor IS NOT NULL AND name IN ('product_view', 'add_to_cart', 'order_completed')
+                AND ts >= $1::TIMESTAMPTZ AND ts < $2::TIMESTAMPTZ + INTERVAL 1 DAY),
+            s1 AS (SELECT actor, ts AS t1 FROM e WHERE name = 'product_view' AND ts < $2::TIMESTAMPTZ),
+            s2 AS (SELECT s1.actor, s1.t1, min(e.ts) AS t2 FROM s1 JOIN e ON e.actor = s1.actor AND e.name = 'add_to_cart'
+                   AND e.ts >= s1.t1 AND e.ts <= s1.t1 + INTERVAL 1 DAY GROUP BY ALL),
+            s3 AS (SELECT DISTINCT s2.actor FROM s2 JOIN e ON e.actor = s2.actor AND e.name = 'order_completed'
+                   AND e.ts >= s2.t2 AND e.ts <= s2.t1 + INTERVAL 1 DAY)
+            SELECT 1 AS step, count(DISTINCT actor) FROM s1 UNION ALL
+            SELECT 2, count(DISTINCT actor) FROM s2 UNION ALL
+            SELECT 3, count(*) FROM s3 ORDER BY 1`,
+      params: bounds,
+      total: (rows, col) => rows.map((r) => Number(r[col])).join('/'),
+      engineCol: 'actors',
+      rawCol: 1,
+    },
+    {
+      name: 'uniq_actors_by_day',
+      query: { source: 'shop', measures: [{ as: 'actors', fn: 'uniq' }], interval: 'day', range },
+      sql: `SELECT epoch_ms(date_trunc('day', timezone('UTC', ts))) AS day, count(DISTINCT actor) AS actors
+            FROM events WHERE source = 'shop' AND ts >= $1::TIMESTAMPTZ AND ts < $2::TIMESTAMPTZ
+            GROUP BY 1`,
+      params: bounds,
+      total: (rows, col) => rows.reduce((s, r) => s + Number(r[col]), 0),
+      engineCol: 1,
+      rawCol: 1,
+    },
+  ];
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const round = (x) => Math.round(x * 100) / 100;
+
+export async function benchQuery({ events = 10_000_000, rounds = 30 } = {}) {
+  const data = dataset(events);
+  const stores = await openDuckDbStores(data.dir);
+  const app = await buildApp(loadConfig({}, { dataDir: data.dir, logLevel: 'warn' }), { stores, clock: () => data.end });
+  const raw = await stores.instance.connect();
+  const figures = { events, dataset_load_seconds: data.load_seconds };
+  try {
+    for (const c of cases(data.end - 30 * DAY, data.end)) {
+      const runEngine = async () => {
+        const res = await app.inject({ method: 'POST', url: '/v1/query', payload: c.query });
+        if (res.statusCode !== 200) throw new Error(`${c.name}: ${res.body}`);
+        return res.json();
+      };
+      const runRaw = async () => (await raw.runAndReadAll(c.sql, c.params)).getRowsJS();
+      // Both answer the same question: check it before timing anything.
+      const engineAnswer = await runEngine();
+      const engineCol = typeof c.engineCol === 'number' ? c.engineCol : engineAnswer.columns.findIndex((col) => col.name === c.engineCol);
+      const same = String(c.total(engineAnswer.rows, engineCol)) === String(c.total(await runRaw(), c.rawCol));
+      for (let i = 0; i < 3; i++) {
+        await runEngine();
+        await runRaw();
+      }
+      const engineMs = [];
+      const rawMs = [];
+      for (let i = 0; i < rounds; i++) {
+        let t = performance.now();
+        await runEngine();
+        engineMs.push(performance.now() - t);
+        t = performance.now();
+        await runRaw();
+        rawMs.push(performance.now() - t);
+      }
+      engineMs.sort((a, b) => a - b);
+      rawMs.sort((a, b) => a - b);
+      figures[c.name] = {
+        engine_p50_ms: round(percentile(engineMs, 50)),
+        engine_p95_ms: round(percentile(engineMs, 95)),
+        raw_p50_ms: round(percentile(rawMs, 50)),
+        raw_p95_ms: round(percentile(rawMs, 95)),
+        overhead_p50: round(percentile(engineMs, 50) / percentile(rawMs, 50) - 1),
+        same_answer: same,
+      };
+    }
+  } finally {
+    raw.closeSync();
+    await app.close();
+    await stores.close();
+  }
+  return figures;
+}

@@ -1,0 +1,54 @@
+/** A real in-memory DuckDB with the server's events table, run the way the server runs statements. */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { MetricDefinition, QueryAnswer } from '@sightline/protocol';
+import { planQuery } from '../src/index.js';
+
+export interface TestEvent {
+  source?: string;
+  name: string;
+  ts: number | string;
+  actor?: string | null;
+  value?: number | null;
+  props?: Record<string, unknown> | null;
+}
+
+export const CREATE_EVENTS = `CREATE TABLE events (
+  seq BIGINT NOT NULL, source VARCHAR NOT NULL, id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+  ts TIMESTAMPTZ NOT NULL, actor VARCHAR, value DOUBLE, props JSON,
+  received_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (source, id))`;
+
+export class TestDb {
+  private seq = 0;
+  private constructor(readonly connection: DuckDBConnection) {}
+
+  static async create(): Promise<TestDb> {
+    const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false' });
+    const connection = await instance.connect();
+    await connection.run(CREATE_EVENTS);
+    return new TestDb(connection);
+  }
+
+  async insert(events: readonly TestEvent[]): Promise<void> {
+    for (const e of events) {
+      const seq = ++this.seq;
+      const ts = typeof e.ts === 'number' ? e.ts : Date.parse(e.ts);
+      await this.connection.run(
+        `INSERT INTO events VALUES (?, ?, ?, ?, make_timestamptz(CAST(? AS BIGINT) * 1000), ?, ?, CAST(? AS JSON), now())`,
+        [seq, e.source ?? 'shop', `e${seq}`, e.name, ts, e.actor ?? null, e.value ?? null, e.props == null ? null : JSON.stringify(e.props)] as never,
+      );
+    }
+  }
+
+  /** Rows as the server's store gives them: bigint → number, everything else as DuckDB's JS values. */
+  async rows(sql: string, params: readonly unknown[]): Promise<unknown[][]> {
+    const reader = await this.connection.runAndReadAll(sql, params as never);
+    return reader.getRowsJS().map((row) => row.map((v) => (typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v)));
+  }
+
+  async query(body: unknown, options: { now?: number; metrics?: ReadonlyMap<string, MetricDefinition> } = {}): Promise<QueryAnswer> {
+    const plan = planQuery(body, { now: options.now ?? Date.parse('2026-04-01T00:00:00Z'), metrics: options.metrics ?? new Map() });
+    const results = [];
+    for (const s of plan.statements) results.push(await this.rows(s.sql, s.params));
+    return plan.finish(results);
+  }
+}
