@@ -8,8 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const sources = ['packages/protocol', 'packages/query', 'apps/server'].map((w) => path.join(root, w));
-const stamp = path.join(root, 'apps/server/dist/cli/main.js');
+const workspaces = ['packages/protocol', 'packages/query', 'apps/server'].map((w) => path.join(root, w));
 
 function newestMtime(dir) {
   let newest = 0;
@@ -20,10 +19,14 @@ function newestMtime(dir) {
   return newest;
 }
 
+// tsc -b rewrites only the outputs that changed but always refreshes each workspace's build info,
+// so that file dates the last build of its workspace.
 function needsBuild() {
-  if (!existsSync(stamp)) return true;
-  const built = statSync(stamp).mtimeMs;
-  return sources.some((w) => existsSync(path.join(w, 'src')) && newestMtime(path.join(w, 'src')) > built);
+  if (!existsSync(path.join(root, 'apps/server/dist/cli/main.js'))) return true;
+  return workspaces.some((w) => {
+    const info = path.join(w, 'tsconfig.tsbuildinfo');
+    return existsSync(path.join(w, 'src')) && (!existsSync(info) || newestMtime(path.join(w, 'src')) > statSync(info).mtimeMs);
+  });
 }
 
 if (needsBuild()) {
