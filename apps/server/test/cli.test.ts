@@ -65,6 +65,18 @@ describe('sightline CLI', () => {
       const json = await runCli(['query', '--json'], env, countQuery);
       expect([...totals(json.stdout).values()].reduce((a, b) => a + b, 0)).toBe(3000);
 
+      // Every log line of a request carries its id; the answer echoes it.
+      const traced = await fetch(`${server.url}/v1/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-42' },
+        body: countQuery,
+      });
+      expect(traced.headers.get('x-request-id')).toBe('trace-me-42');
+      await new Promise((r) => setTimeout(r, 200));
+      const lines = server.output().split('\n').filter((l) => l.includes('trace-me-42')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      for (const line of lines) expect(line.reqId).toBe('trace-me-42');
+
       // Another process cannot open the file the server holds: a clear message, not a stack.
       const locked = await runCli(['demo', '--events', '10'], { ...NO_SERVER, SIGHTLINE_DATA_DIR: dataDir });
       expect(locked.code).toBe(1);

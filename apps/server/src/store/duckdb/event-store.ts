@@ -1,4 +1,4 @@
-import type { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { IngestResult } from '@sightline/protocol';
 import type { EventStore, ResolvedEvent, Row } from '../types.js';
 import { ConnectionPool } from './connection-pool.js';
@@ -24,8 +24,8 @@ export class DuckDbEventStore implements EventStore {
 
   query(sql: string, params: readonly unknown[]): Promise<Row[]> {
     return this.readers.use(async (connection) => {
-      // any: DuckDB's value union is wider than what the query engine binds (strings, numbers, booleans, null).
-      const reader = await connection.runAndReadAll(sql, params as never);
+      // The query engine binds only strings, numbers, booleans and null, all of them DuckDB values.
+      const reader = await connection.runAndReadAll(sql, params as DuckDBValue[]);
       return reader.getRowsJS().map((row) => row.map(toPlainValue));
     });
   }
