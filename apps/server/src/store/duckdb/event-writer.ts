@@ -1,7 +1,7 @@
-import { DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { IngestResult } from '@sightline/protocol';
 import type { ResolvedEvent } from '../types.js';
-import { STAGING_TABLE } from './schema.js';
+import { SELECT_STAGED, STAGING_TABLE } from './schema.js';
 
 interface PendingRequest {
   /** The first seq of this request; its events hold seqStart … seqStart + count − 1. */
@@ -20,8 +20,6 @@ interface Lane {
   /** Set when an append failed half-way: the lane's whole group is then refused and discarded. */
   failure?: unknown;
 }
-
-const SELECT_STAGED = 'SELECT seq, source, id, name, ts, actor, value, props::JSON, received_at FROM staging';
 
 /** The common case, a group without duplicates: a plain INSERT, which the primary key keeps honest. */
 const INSERT_GROUP = `INSERT INTO events ${SELECT_STAGED}`;
@@ -71,7 +69,7 @@ export class EventWriter {
     if (events.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
     const lane = this.filling;
     const seqStart = this.nextSeq;
-    const receivedAt = new DuckDBTimestampTZValue(BigInt(Date.now()) * 1000n);
+    const receivedAt = Date.now();
     try {
       appendRows(lane.appender, events, seqStart, receivedAt);
     } catch (error) {
@@ -206,22 +204,22 @@ function appendRows(
   appender: DuckDBAppender,
   events: readonly ResolvedEvent[],
   seqStart: number,
-  receivedAt: DuckDBTimestampTZValue,
+  receivedAt: number,
 ): void {
   for (let i = 0; i < events.length; i++) {
     const event = events[i]!;
-    appender.appendBigInt(BigInt(seqStart + i));
+    appender.appendDouble(seqStart + i);
     appender.appendVarchar(event.source);
     appender.appendVarchar(event.id);
     appender.appendVarchar(event.name);
-    appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(event.ts) * 1000n));
+    appender.appendDouble(event.ts);
     if (event.actor === null) appender.appendNull();
     else appender.appendVarchar(event.actor);
     if (event.value === null) appender.appendNull();
     else appender.appendDouble(event.value);
     if (event.props === null) appender.appendNull();
     else appender.appendVarchar(event.props);
-    appender.appendTimestampTZ(receivedAt);
+    appender.appendDouble(receivedAt);
     appender.endRow();
   }
 }

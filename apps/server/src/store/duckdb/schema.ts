@@ -22,15 +22,24 @@ export const MIGRATIONS: readonly string[] = [
    );`,
 ];
 
-/** The staging table each writer lane appends to before one INSERT moves a group into `events`. */
+/**
+ * The staging table each writer lane appends to before one INSERT moves a group into `events`.
+ * Numbers and times are staged as DOUBLE (exact for integers below 2^53, epoch ms for times): the
+ * appender's DOUBLE path is a direct call, while its BIGINT and TIMESTAMPTZ paths cost a BigInt or a
+ * generic value per cell; DuckDB converts the whole group at once in the INSERT.
+ */
 export const STAGING_TABLE = `CREATE TEMP TABLE IF NOT EXISTS staging (
-  seq BIGINT NOT NULL,
+  seq DOUBLE NOT NULL,
   source VARCHAR NOT NULL,
   id VARCHAR NOT NULL,
   name VARCHAR NOT NULL,
-  ts TIMESTAMPTZ NOT NULL,
+  ts_ms DOUBLE NOT NULL,
   actor VARCHAR,
   value DOUBLE,
   props VARCHAR,
-  received_at TIMESTAMPTZ NOT NULL
+  received_ms DOUBLE NOT NULL
 )`;
+
+/** Reads the staged group in the shape of `events`. */
+export const SELECT_STAGED = `SELECT seq::BIGINT, source, id, name, make_timestamptz(ts_ms::BIGINT * 1000), actor, value,
+  props::JSON, make_timestamptz(received_ms::BIGINT * 1000) FROM staging`;
