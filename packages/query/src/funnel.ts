@@ -1,9 +1,18 @@
 /**
- * Funnels. When every step has its own event name (no event can match two steps), the statement
- * does the work: each step's events are read once and chained with "earliest next event at or after"
- * joins; the earliest choice at each step is optimal, so an actor's level from a step-1 event is
- * the number of chained steps within the window. When names repeat, one event could serve several
- * steps and equal timestamps make the choice matter, so the rows go to JS (funnel-match.ts).
+ * Funnels. When every step has its own event name (no event can match two steps), statements do
+ * the work; when names repeat, one event could serve several steps and equal timestamps make the
+ * choice matter, so the rows go to JS (funnel-match.ts).
+ *
+ * Distinct names, no breakdown (`reachStatement`): the latest step-1 start dominates every earlier
+ * one — a chain from a later start reaches the same later events and its window ends later — so per
+ * step-k event it is enough to know the latest start of a chain that had reached step k − 1 by then
+ * (one range join and a max per step), and an actor reaches step k when any step-k event has one
+ * within the window. Set-based, no per-actor ordering: about twice as fast as the chain below.
+ *
+ * Distinct names with a breakdown (`chainStatement`): the breakdown value comes from the *earliest*
+ * best start, which the dominance argument loses, so each step-1 event is followed through
+ * "earliest next event at or after" joins; the earliest choice at each step is optimal, so its
+ * level is the number of chained steps within the window.
  */
 import type { QueryAnswer } from '@sightline/protocol';
 import { type CompiledStatement, SqlWriter, TABLE } from './compile.js';
@@ -21,6 +30,12 @@ export interface FunnelPlan {
 export function planFunnel(ir: FunnelIR, dialect: Dialect): FunnelPlan {
   const names = ir.steps.map((s) => s.name);
   const distinct = new Set(names).size === names.length;
+  if (distinct && !ir.breakdown) {
+    return {
+      statements: [reachStatement(ir, dialect)],
+      finish: (results) => answer(ir, levelsFromReached(results[0] as [number, number][])),
+    };
+  }
   const statement = distinct ? chainStatement(ir, dialect) : eventsStatement(ir, dialect);
   return {
     statements: [statement],
@@ -34,6 +49,43 @@ function stepWhere(w: SqlWriter, ir: FunnelIR, i: number, table = ''): string[] 
   const parts = [`${table}name = ${w.bind(step.name)}`];
   for (const p of [...ir.filters, ...step.where]) parts.push(w.predicate(p, table));
   return parts;
+}
+
+/**
+ * One row per step: [step, actors who reached it]. `r<k>` holds, per step-k event reached through a
+ * chain, the latest start `t1` of such a chain; `r1` is the step-1 events themselves. Times are
+ * epoch milliseconds, so the window is plain arithmetic.
+ */
+function reachStatement(ir: FunnelIR, dialect: Dialect): CompiledStatement {
+  const w = new SqlWriter(dialect);
+  const ctes: string[] = [];
+  ir.steps.forEach((_, i) => {
+    const end = i === 0 ? ir.range.to : ir.range.to + ir.windowMs;
+    const where = [
+      w.sources(ir.sources),
+      `ts >= ${w.instant(ir.range.from)}`,
+      `ts < ${w.instant(end)}`,
+      'actor IS NOT NULL',
+      ...stepWhere(w, ir, i),
+    ];
+    const t = dialect.epochMs('ts');
+    ctes.push(`s${i + 1} AS (SELECT actor, ${t} AS t${i === 0 ? `, ${t} AS t1` : ''} FROM ${TABLE} WHERE ${where.join(' AND ')})`);
+  });
+  for (let k = 2; k <= ir.steps.length; k++) {
+    const prev = k === 2 ? 's1' : `r${k - 1}`;
+    ctes.push(
+      `r${k} AS (SELECT s.actor, s.t, max(p.t1) AS t1 FROM ${prev} p JOIN s${k} s ON p.actor = s.actor ` +
+        `AND p.t <= s.t AND p.t1 >= s.t - ${dialect.bigint(w.bind(ir.windowMs))} GROUP BY s.actor, s.t)`,
+    );
+  }
+  const counts = ir.steps.map((_, i) => `SELECT ${i + 1}, ${dialect.countDistinct('actor')} FROM ${i === 0 ? 's1' : `r${i + 1}`}`);
+  return { sql: `WITH ${ctes.join(', ')} ${counts.join(' UNION ALL ')}`, params: w.params };
+}
+
+/** Actors who reached each step → actors whose furthest step is each level. */
+function levelsFromReached(rows: readonly [number, number][]): LevelRow[] {
+  const reached = new Map(rows.map(([step, actors]) => [Number(step), Number(actors)]));
+  return [...reached].map(([step, actors]) => [step, actors - (reached.get(step + 1) ?? 0)]);
 }
 
 function chainStatement(ir: FunnelIR, dialect: Dialect): CompiledStatement {

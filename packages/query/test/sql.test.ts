@@ -62,19 +62,34 @@ describe('generated SQL', () => {
     expect(p.statements[2].sql).toBe(`SELECT name, count(*) FROM events WHERE source = ? AND ${RANGE_SQL} GROUP BY 1`);
   });
 
-  it('a funnel with distinct step names chains "next at or after" joins', () => {
+  it('a funnel with distinct step names: one range join per step, reached actors counted per step', () => {
     const p = plan({ kind: 'funnel', source: 'shop', steps: [{ name: 'view' }, { name: 'cart' }, { name: 'buy' }], window: '1d', range });
-    const step = (end: string) =>
-      `SELECT actor, ts FROM events WHERE source = ? AND ts >= make_timestamptz(CAST(? AS BIGINT) * 1000) AND ts < ${end} AND actor IS NOT NULL AND name = ?`;
-    const end = 'make_timestamptz(CAST(? AS BIGINT) * 1000)';
+    const bound = 'make_timestamptz(CAST(? AS BIGINT) * 1000)';
+    const step = (cols: string) =>
+      `SELECT actor, ${cols} FROM events WHERE source = ? AND ts >= ${bound} AND ts < ${bound} AND actor IS NOT NULL AND name = ?`;
+    const reach = (k: number, prev: string) =>
+      `r${k} AS (SELECT s.actor, s.t, max(p.t1) AS t1 FROM ${prev} p JOIN s${k} s ON p.actor = s.actor AND p.t <= s.t AND p.t1 >= s.t - CAST(? AS BIGINT) GROUP BY s.actor, s.t)`;
     expect(p.statements[0].sql).toBe(
-      `WITH s1 AS (${step(end)}), s2 AS (${step(end)}), s3 AS (${step(end)}), ` +
-        'j AS (SELECT s1.actor, s1.ts, 1 + CASE WHEN s2.ts <= s1.ts + to_milliseconds(CAST(? AS BIGINT)) THEN 1 + CASE WHEN s3.ts <= s1.ts + to_milliseconds(CAST(? AS BIGINT)) THEN 1 ELSE 0 END ELSE 0 END AS level ' +
-        'FROM s1 ASOF LEFT JOIN s2 s2 ON s2.actor = s1.actor AND s2.ts >= s1.ts ASOF LEFT JOIN s3 s3 ON s3.actor = s1.actor AND s3.ts >= s2.ts), ' +
-        'a AS (SELECT max(level) AS level FROM j GROUP BY actor) SELECT level, count(*) FROM a GROUP BY level',
+      `WITH s1 AS (${step('epoch_ms(ts) AS t, epoch_ms(ts) AS t1')}), s2 AS (${step('epoch_ms(ts) AS t')}), s3 AS (${step('epoch_ms(ts) AS t')}), ` +
+        `${reach(2, 's1')}, ${reach(3, 'r2')} ` +
+        'SELECT 1, count(DISTINCT actor) FROM s1 UNION ALL SELECT 2, count(DISTINCT actor) FROM r2 UNION ALL SELECT 3, count(DISTINCT actor) FROM r3',
     );
     const from = Date.parse(range.from);
     const to = Date.parse(range.to);
-    expect(p.statements[0].params).toEqual(['shop', from, to, 'view', 'shop', from, to + 86_400_000, 'cart', 'shop', from, to + 86_400_000, 'buy', 86_400_000, 86_400_000]);
+    const day = 86_400_000;
+    expect(p.statements[0].params).toEqual(['shop', from, to, 'view', 'shop', from, to + day, 'cart', 'shop', from, to + day, 'buy', day, day]);
+  });
+
+  it('a funnel with distinct step names and a breakdown chains "next at or after" joins', () => {
+    const p = plan({ kind: 'funnel', source: 'shop', steps: [{ name: 'view' }, { name: 'buy' }], window: '1d', range, breakdown: 'props.country' });
+    const bound = 'make_timestamptz(CAST(? AS BIGINT) * 1000)';
+    const where = `source = ? AND ts >= ${bound} AND ts < ${bound} AND actor IS NOT NULL AND name = ?`;
+    expect(p.statements[0].sql).toBe(
+      `WITH s1 AS (SELECT actor, ts, (props ->> '$.country') AS bd FROM events WHERE ${where}), s2 AS (SELECT actor, ts FROM events WHERE ${where}), ` +
+        'j AS (SELECT s1.actor, s1.ts, s1.bd, 1 + CASE WHEN s2.ts <= s1.ts + to_milliseconds(CAST(? AS BIGINT)) THEN 1 ELSE 0 END AS level ' +
+        'FROM s1 ASOF LEFT JOIN s2 s2 ON s2.actor = s1.actor AND s2.ts >= s1.ts), ' +
+        'b AS (SELECT bd, level, row_number() OVER (PARTITION BY actor ORDER BY level DESC, ts, bd NULLS LAST) AS r FROM j) ' +
+        'SELECT level, count(*), bd FROM b WHERE r = 1 GROUP BY bd, level',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { IngestResult } from '@sightline/protocol';
 import type { ResolvedEvent } from '../types.js';
 import { SELECT_STAGED, STAGING_TABLE } from './schema.js';
@@ -15,6 +15,8 @@ interface PendingRequest {
 interface Lane {
   connection: DuckDBConnection;
   appender: DuckDBAppender;
+  /** INSERT_GROUP prepared once: a small group's flush is mostly fixed costs, planning among them. */
+  insert: DuckDBPreparedStatement;
   requests: PendingRequest[];
   rows: number;
   /** Set when an append failed half-way: the lane's whole group is then refused and discarded. */
@@ -31,32 +33,47 @@ const INSERT_GROUP = `INSERT INTO events ${SELECT_STAGED}`;
  */
 const INSERT_GROUP_SKIPPING_DUPLICATES = `INSERT INTO events ${SELECT_STAGED} ON CONFLICT DO NOTHING RETURNING seq`;
 
+/** Lanes per writer: one filling, one flushing, and one being reset for reuse meanwhile. */
+const LANES = 3;
+
 /**
- * Group commit with two lanes. Requests append their (already validated) events straight into the
+ * Group commit through lanes. Requests append their (already validated) events straight into the
  * filling lane's in-memory staging table, so that work is spread over the requests; one flush at a
- * time moves a lane's whole group into `events` with a single INSERT … ON CONFLICT DO NOTHING, whose
- * commit is durable in DuckDB's write-ahead log, and only then are the requests answered. While one
- * lane flushes (on DuckDB's threads), the other fills. Why not a PRIMARY KEY-free table with our own
- * dedup: see docs/adr/0002-group-commit-and-dedup.md.
+ * time moves a lane's whole group into `events` with a single INSERT, whose commit is durable in
+ * DuckDB's write-ahead log, and only then are that group's requests answered. While one lane's
+ * INSERT runs on DuckDB's threads, the next group fills on the event loop, and the lane flushed
+ * before is emptied on its own connection: the next flush waits for neither. (With only two lanes,
+ * every flush waited for the previous lane's reset, which waits behind the event loop's turn that
+ * answers the previous group: the answered clients then all landed in one group, and parsing and
+ * inserting never overlapped.) Why not a PRIMARY KEY-free table with our own dedup: see
+ * docs/adr/0002-group-commit-and-dedup.md.
  */
 export class EventWriter {
   private nextSeq: number;
   private filling: Lane;
-  private spare: Lane;
+  /** Empty lanes ready to fill. */
+  private readonly ready: Lane[];
+  /** Lanes being emptied after a flush; they return to `ready`. */
+  private readonly resetting = new Set<Promise<void>>();
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
+  private broken: unknown;
 
-  private constructor(lanes: [Lane, Lane], nextSeq: number) {
-    this.filling = lanes[0];
-    this.spare = lanes[1];
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    lanes: Lane[],
+    nextSeq: number,
+  ) {
+    this.filling = lanes[0]!;
+    this.ready = lanes.slice(1);
     this.nextSeq = nextSeq;
   }
 
   static async open(instance: DuckDBInstance): Promise<EventWriter> {
-    const lanes = (await Promise.all([openLane(instance), openLane(instance)])) as [Lane, Lane];
-    const reader = await lanes[0].connection.runAndReadAll('SELECT coalesce(max(seq), 0) FROM events');
-    return new EventWriter(lanes, Number(reader.getRows()[0]![0]) + 1);
+    const lanes = await Promise.all(Array.from({ length: LANES }, () => openLane(instance)));
+    const reader = await lanes[0]!.connection.runAndReadAll('SELECT coalesce(max(seq), 0) FROM events');
+    return new EventWriter(instance, lanes, Number(reader.getRows()[0]![0]) + 1);
   }
 
   /** The seq the next accepted event will get. */
@@ -66,6 +83,7 @@ export class EventWriter {
 
   append(events: readonly ResolvedEvent[]): Promise<IngestResult> {
     if (this.closed) return Promise.reject(new Error('event writer is closed'));
+    if (this.broken !== undefined) return Promise.reject(this.broken);
     if (events.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
     const lane = this.filling;
     const seqStart = this.nextSeq;
@@ -88,6 +106,7 @@ export class EventWriter {
   async drain(): Promise<void> {
     while (this.flushing || this.filling.rows > 0) {
       if (this.flushing) await this.flushing;
+      else if (this.ready.length === 0) await Promise.race(this.resetting);
       else await this.flush();
     }
   }
@@ -95,8 +114,10 @@ export class EventWriter {
   async close(): Promise<void> {
     await this.drain();
     this.closed = true;
-    for (const lane of [this.filling, this.spare]) {
+    await Promise.all(this.resetting);
+    for (const lane of [this.filling, ...this.ready]) {
       lane.appender.closeSync();
+      lane.insert.destroySync();
       lane.connection.closeSync();
     }
   }
@@ -113,10 +134,10 @@ export class EventWriter {
 
   private flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    if (this.filling.rows === 0) return Promise.resolve();
+    // No empty lane to switch to yet: keep filling; the reset that ends schedules the flush.
+    if (this.filling.rows === 0 || this.ready.length === 0) return Promise.resolve();
     const lane = this.filling;
-    this.filling = this.spare;
-    this.spare = lane;
+    this.filling = this.ready.pop()!;
     this.flushing = this.flushLane(lane).finally(() => {
       this.flushing = undefined;
       if (this.filling.rows > 0) this.schedule();
@@ -132,15 +153,39 @@ export class EventWriter {
     try {
       if (lane.failure !== undefined) throw lane.failure;
       lane.appender.closeSync(); // moves the buffered rows into the in-memory staging table
-      const counts = await insertGroup(lane.connection, requests, total);
+      const counts = await insertGroup(lane, requests, total);
       requests.forEach((request, i) => {
         const accepted = counts ? counts[i]! : request.count;
         request.resolve({ accepted, duplicates: request.count - accepted });
       });
     } catch (error) {
       for (const request of requests) request.reject(error);
-    } finally {
+    }
+    const reset = this.recycle(lane).finally(() => {
+      this.resetting.delete(reset);
+      if (this.filling.rows > 0) this.schedule();
+    });
+    this.resetting.add(reset);
+  }
+
+  /** Empties a flushed lane for reuse; a lane that cannot be emptied is replaced by a new one. */
+  private async recycle(lane: Lane): Promise<void> {
+    try {
       await resetLane(lane);
+      this.ready.push(lane);
+      return;
+    } catch {
+      lane.connection.closeSync();
+    }
+    try {
+      this.ready.push(await openLane(this.instance));
+    } catch (error) {
+      // The database itself is failing: refuse what waits for a lane and every later write.
+      this.broken = error;
+      const stranded = this.filling;
+      for (const request of stranded.requests) request.reject(error);
+      stranded.requests = [];
+      stranded.rows = 0;
     }
   }
 }
@@ -148,7 +193,13 @@ export class EventWriter {
 async function openLane(instance: DuckDBInstance): Promise<Lane> {
   const connection = await instance.connect();
   await connection.run(STAGING_TABLE);
-  return { connection, appender: await connection.createAppender('staging', 'main', 'temp'), requests: [], rows: 0 };
+  return {
+    connection,
+    appender: await connection.createAppender('staging', 'main', 'temp'),
+    insert: await connection.prepare(INSERT_GROUP),
+    requests: [],
+    rows: 0,
+  };
 }
 
 async function resetLane(lane: Lane): Promise<void> {
@@ -165,15 +216,15 @@ async function resetLane(lane: Lane): Promise<void> {
  * Moves the staged group into `events` in one durable statement. Returns the inserted count per
  * request, or undefined when every event was new.
  */
-async function insertGroup(connection: DuckDBConnection, requests: readonly PendingRequest[], total: number): Promise<number[] | undefined> {
+async function insertGroup(lane: Lane, requests: readonly PendingRequest[], total: number): Promise<number[] | undefined> {
   try {
-    await connection.run(INSERT_GROUP);
+    await lane.insert.run();
     return undefined;
   } catch (error) {
     // A failed statement changes nothing; anything but a key conflict is a real failure.
     if (!isDuplicateKeyError(error)) throw error;
   }
-  const reader = await connection.runAndReadAll(INSERT_GROUP_SKIPPING_DUPLICATES);
+  const reader = await lane.connection.runAndReadAll(INSERT_GROUP_SKIPPING_DUPLICATES);
   if (reader.currentRowCount === total) return undefined;
   return insertedPerRequest(requests, reader.getColumns()[0] ?? []);
 }
