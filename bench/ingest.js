@@ -7,15 +7,18 @@ import { sampleEvents } from './lib/events.js';
 import { load } from './lib/load.js';
 import { startBareFastify, startSightline } from './lib/processes.js';
 
-/** The raw reference: DuckDB's appender writing the same rows into a table of the same schema. */
-async function rawAppender(rows) {
+/**
+ * The raw reference: DuckDB's appender writing the same rows into a table of the same schema
+ * (`keyed`), or into the same table without its primary key, to show what the dedup key costs.
+ */
+async function rawAppender(rows, keyed = true) {
   const dir = mkdtempSync(path.join(tmpdir(), 'sightline-bench-raw-'));
   try {
     const instance = await DuckDBInstance.create(path.join(dir, 'raw.duckdb'));
     const connection = await instance.connect();
     await connection.run(`CREATE TABLE events (seq BIGINT NOT NULL, source VARCHAR NOT NULL, id VARCHAR NOT NULL,
       name VARCHAR NOT NULL, ts TIMESTAMPTZ NOT NULL, actor VARCHAR, value DOUBLE, props JSON,
-      received_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (source, id))`);
+      received_at TIMESTAMPTZ NOT NULL${keyed ? ', PRIMARY KEY (source, id)' : ''})`);
     const events = sampleEvents(10_000);
     const propsText = events.map((e) => JSON.stringify(e.props));
     const tsValues = events.map((e) => new DuckDBTimestampTZValue(BigInt(Date.parse(e.ts)) * 1000n));
@@ -47,6 +50,7 @@ async function rawAppender(rows) {
 
 export async function benchIngest({ seconds = 10, rawRows = 2_000_000 } = {}) {
   const raw_appender_events_per_s = await rawAppender(rawRows);
+  const raw_appender_no_key_events_per_s = await rawAppender(rawRows, false);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-bench-ingest-'));
   const server = await startSightline(dataDir);
@@ -73,6 +77,7 @@ export async function benchIngest({ seconds = 10, rawRows = 2_000_000 } = {}) {
   const batch_events_per_s = batched.requests_per_s * 100;
   return {
     raw_appender_events_per_s,
+    raw_appender_no_key_events_per_s,
     batch100_events_per_s: batch_events_per_s,
     batch100_ratio_to_raw: round(batch_events_per_s / raw_appender_events_per_s),
     batch100_latency_p50_ms: batched.latency_p50_ms,
