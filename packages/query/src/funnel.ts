@@ -52,6 +52,22 @@ function stepWhere(w: SqlWriter, ir: FunnelIR, i: number, table = ''): string[] 
 }
 
 /**
+ * `s<i+1>`: the events that may play step i, with `cols` (already written, so their placeholders
+ * come first). Step 1 starts inside the range; later steps may fall up to a window past its end.
+ */
+function stepScan(w: SqlWriter, ir: FunnelIR, i: number, cols: string): string {
+  const end = i === 0 ? ir.range.to : ir.range.to + ir.windowMs;
+  const where = [
+    w.sources(ir.sources),
+    `ts >= ${w.instant(ir.range.from)}`,
+    `ts < ${w.instant(end)}`,
+    'actor IS NOT NULL',
+    ...stepWhere(w, ir, i),
+  ];
+  return `s${i + 1} AS (SELECT ${cols} FROM ${TABLE} WHERE ${where.join(' AND ')})`;
+}
+
+/**
  * One row per step: [step, actors who reached it]. `r<k>` holds, per step-k event reached through a
  * chain, the latest start `t1` of such a chain; `r1` is the step-1 events themselves. Times are
  * epoch milliseconds, so the window is plain arithmetic.
@@ -59,18 +75,8 @@ function stepWhere(w: SqlWriter, ir: FunnelIR, i: number, table = ''): string[] 
 function reachStatement(ir: FunnelIR, dialect: Dialect): CompiledStatement {
   const w = new SqlWriter(dialect);
   const ctes: string[] = [];
-  ir.steps.forEach((_, i) => {
-    const end = i === 0 ? ir.range.to : ir.range.to + ir.windowMs;
-    const where = [
-      w.sources(ir.sources),
-      `ts >= ${w.instant(ir.range.from)}`,
-      `ts < ${w.instant(end)}`,
-      'actor IS NOT NULL',
-      ...stepWhere(w, ir, i),
-    ];
-    const t = dialect.epochMs('ts');
-    ctes.push(`s${i + 1} AS (SELECT actor, ${t} AS t${i === 0 ? `, ${t} AS t1` : ''} FROM ${TABLE} WHERE ${where.join(' AND ')})`);
-  });
+  const t = dialect.epochMs('ts');
+  ir.steps.forEach((_, i) => ctes.push(stepScan(w, ir, i, `actor, ${t} AS t${i === 0 ? `, ${t} AS t1` : ''}`)));
   for (let k = 2; k <= ir.steps.length; k++) {
     const prev = k === 2 ? 's1' : `r${k - 1}`;
     ctes.push(
@@ -94,15 +100,7 @@ function chainStatement(ir: FunnelIR, dialect: Dialect): CompiledStatement {
   const ctes: string[] = [];
   ir.steps.forEach((_, i) => {
     const cols = i === 0 && ir.breakdown ? `actor, ts, ${w.text(ir.breakdown)} AS bd` : 'actor, ts';
-    const end = i === 0 ? ir.range.to : ir.range.to + ir.windowMs;
-    const where = [
-      w.sources(ir.sources),
-      `ts >= ${w.instant(ir.range.from)}`,
-      `ts < ${w.instant(end)}`,
-      'actor IS NOT NULL',
-      ...stepWhere(w, ir, i),
-    ];
-    ctes.push(`s${i + 1} AS (SELECT ${cols} FROM ${TABLE} WHERE ${where.join(' AND ')})`);
+    ctes.push(stepScan(w, ir, i, cols));
   });
   // Nested, so step k counts only when every step before it did: a join whose left timestamp is
   // NULL (an earlier step not found) must not count even if the database attaches a row to it.
