@@ -114,8 +114,14 @@ export function bucketStart(s: BucketScheme, key: number): number {
   switch (s.mode) {
     case 'utc-unit':
       return key * s.unitMs;
-    case 'local-unit':
+    case 'local-unit': {
+      // The key is where the local unit began at the offset of the key's instant. When the offset
+      // changes inside the unit (a 30-minute DST shift), the bucket's wall-clock unit began at the
+      // change: e.g. Lord Howe's 02:00+10:30 → 02:30+11:00 makes the 02:00 hour start at 02:30+11:00.
+      if (bucketKey(s, key) === key) return key;
+      for (const seg of s.segments) if (seg.until !== null && seg.until > key && bucketKey(s, seg.until) === key) return seg.until;
       return key;
+    }
     case 'day':
       return localMidnight(s.zone, key * DAY_MS);
     case 'week':

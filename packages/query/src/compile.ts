@@ -122,8 +122,11 @@ function bucketKeySql(w: SqlWriter, s: BucketScheme, span: Period): string {
   const local = `${epoch}${offset}`;
   const nonNegative = span.from + Math.min(...segs.map((g) => g.offsetMs)) - 7 * DAY_MS >= 0;
   switch (s.mode) {
-    case 'local-unit':
-      return `${epoch} - ((${local}) - ${d.floorDiv(local, s.unitMs, nonNegative)} * ${s.unitMs})`;
+    case 'local-unit': {
+      // epoch − floormod(local, unit), with `local` (which holds placeholders) written once.
+      const mod = nonNegative ? `(${local}) % ${s.unitMs}` : `(((${local}) % ${s.unitMs}) + ${s.unitMs}) % ${s.unitMs}`;
+      return `${epoch} - (${mod})`;
+    }
     case 'day':
       return d.floorDiv(local, DAY_MS, nonNegative);
     case 'week':

@@ -58,10 +58,26 @@ export function parseDuration(text: unknown): number | undefined {
 }
 
 let zones: ReadonlySet<string> | undefined;
-/** The allow-list of time zones: the runtime's IANA names plus `UTC`. */
+/** The shape of an IANA name (`Asia/Kolkata`, `America/Argentina/Buenos_Aires`, `EST5EDT`), checked before Intl sees it. */
+const ZONE_NAME_RE = /^[A-Z][A-Za-z0-9_+-]{0,29}(?:\/[A-Z][A-Za-z0-9_+-]{0,29}){0,2}$/;
+/**
+ * The allow-list of time zones: the runtime's IANA names plus `UTC`, and the IANA names the runtime
+ * knows as aliases of one of them. `Intl.supportedValuesOf` lists ICU's canonical IDs, which for some
+ * zones are the old names (`Asia/Calcutta`, `Asia/Katmandu`, `Europe/Kiev`), so the current IANA
+ * names (`Asia/Kolkata`, …) are resolved through Intl (not cached: the text comes from clients).
+ */
 export function isTimeZone(text: unknown): text is string {
   zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
-  return typeof text === 'string' && zones.has(text);
+  if (typeof text !== 'string') return false;
+  if (zones.has(text)) return true;
+  if (!ZONE_NAME_RE.test(text)) return false;
+  let canonical: string;
+  try {
+    canonical = new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
+  } catch {
+    return false;
+  }
+  return zones.has(canonical);
 }
 
 const INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}:?\d{2})$/;

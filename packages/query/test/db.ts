@@ -1,5 +1,5 @@
 /** A real in-memory DuckDB with the server's events table, run the way the server runs statements. */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DOUBLE, DuckDBInstance, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import type { MetricDefinition, QueryAnswer } from '@sightline/protocol';
 import { planQuery } from '../src/index.js';
 
@@ -39,13 +39,13 @@ export class TestDb {
         params.push(seq, e.source ?? 'shop', `e${seq}`, e.name, ts, e.actor ?? null, e.value ?? null, e.props == null ? null : JSON.stringify(e.props));
       }
       const row = '(?, ?, ?, ?, make_timestamptz(CAST(? AS BIGINT) * 1000), ?, ?, CAST(? AS JSON), now())';
-      await this.connection.run(`INSERT INTO events VALUES ${chunk.map(() => row).join(', ')}`, params as never);
+      await this.connection.run(`INSERT INTO events VALUES ${chunk.map(() => row).join(', ')}`, params as never, doublesWhereNeeded(params));
     }
   }
 
   /** Rows as the server's store gives them: bigint → number, everything else as DuckDB's JS values. */
   async rows(sql: string, params: readonly unknown[]): Promise<unknown[][]> {
-    const reader = await this.connection.runAndReadAll(sql, params as never);
+    const reader = await this.connection.runAndReadAll(sql, params as never, doublesWhereNeeded(params));
     return reader.getRowsJS().map((row) => row.map((v) => (typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v)));
   }
 
@@ -55,4 +55,9 @@ export class TestDb {
     for (const s of plan.statements) results.push(await this.rows(s.sql, s.params));
     return plan.finish(results);
   }
+}
+
+/** As the server's store does: a whole number past 2^53 is bound as DOUBLE (the client would try int64). */
+function doublesWhereNeeded(params: readonly unknown[]): DuckDBType[] {
+  return params.map((p) => (typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p) ? DOUBLE : undefined)) as DuckDBType[];
 }

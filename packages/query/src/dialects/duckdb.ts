@@ -19,9 +19,10 @@ export const duckdbDialect: Dialect = {
   propText: (c, path) => `(${c} ->> ${jsonPath(path)})`,
   propNumber: (c, path) =>
     `CASE WHEN json_type(${c}, ${jsonPath(path)}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST(${c} ->> ${jsonPath(path)} AS DOUBLE) END`,
-  // DuckDB prints 10.0 for a whole double; JSON (and JS) print 10.
+  // DuckDB prints 10.0 for a whole double and 1e-05 for 0.00001; JS prints 10 and 0.00001. Its
+  // JSON writer gives the shortest form, as `->>` does for a number in props (1e21 for JS's 1e+21).
   numberText: (e) =>
-    `CASE WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e21 THEN CAST(CAST(${e} AS HUGEINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`,
+    `CASE WHEN ${e} = trunc(${e}) AND abs(${e}) < 1e21 THEN CAST(CAST(${e} AS HUGEINT) AS VARCHAR) ELSE CAST(to_json(${e}) AS VARCHAR) END`,
   // `//` truncates towards zero: exact (and fastest) for non-negative dividends; fdiv floors.
   floorDiv: (a, b, nonNegative) => (nonNegative ? `(${a}) // ${b}` : `fdiv(${a}, ${b})`),
   // Month boundaries crossed since 1970-01 (+ 1970 × 12): `ms` must appear once (it may hold placeholders).

@@ -1,4 +1,4 @@
-import type { DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, type DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { IngestResult } from '@sightline/protocol';
 import type { EventStore, ResolvedEvent, Row } from '../types.js';
 import { ConnectionPool } from './connection-pool.js';
@@ -25,7 +25,7 @@ export class DuckDbEventStore implements EventStore {
   query(sql: string, params: readonly unknown[]): Promise<Row[]> {
     return this.readers.use(async (connection) => {
       // The query engine binds only strings, numbers, booleans and null, all of them DuckDB values.
-      const reader = await connection.runAndReadAll(sql, params as DuckDBValue[]);
+      const reader = await connection.runAndReadAll(sql, params as DuckDBValue[], parameterTypes(params));
       return reader.getRowsJS().map((row) => row.map(toPlainValue));
     });
   }
@@ -38,4 +38,18 @@ export class DuckDbEventStore implements EventStore {
     await this.writer.close();
     this.readers.close();
   }
+}
+
+/**
+ * The client binds a whole JS number as a 64-bit integer, which fails past 2^63 (a filter on
+ * `value > 1e21`): numbers that are not safe integers are bound as DOUBLE, the rest inferred.
+ */
+function parameterTypes(params: readonly unknown[]): DuckDBType[] | undefined {
+  let types: (DuckDBType | undefined)[] | undefined;
+  params.forEach((p, i) => {
+    if (typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p)) (types ??= [])[i] = DOUBLE;
+  });
+  if (types) types.length = params.length;
+  // A hole means "infer from the value" (the client binds `types[i]` as given, undefined included).
+  return types as DuckDBType[] | undefined;
 }
