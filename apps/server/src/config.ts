@@ -14,7 +14,75 @@ export interface Config {
   readonly maxBatchEvents: number;
   /** Largest request body, in bytes. */
   readonly maxBodyBytes: number;
+  /** Deepest nesting of arrays and objects a JSON body may have. */
+  readonly maxJsonDepth: number;
+  /** `production` makes weak or missing secrets fatal at start. */
+  readonly nodeEnv: string;
+  /** Creates the first admin on a first start (both or neither). */
+  readonly adminEmail: string | undefined;
+  readonly adminPassword: string | undefined;
+  /** HS256 signing secret of access tokens; undefined: generated and kept in the data dir. */
+  readonly jwtSecret: string | undefined;
+  /** Lifetime of an access token, seconds (at most 15 minutes). */
+  readonly accessTokenSeconds: number;
+  /** Lifetime of a refresh token (and of a session that keeps refreshing), seconds. */
+  readonly refreshTokenSeconds: number;
+  /** When set, scraping /metrics takes this bearer token. */
+  readonly metricsToken: string | undefined;
+  /** Origins allowed by CORS (exact matches); empty: no cross-origin access. */
+  readonly corsOrigins: readonly string[];
+  /** Fastify's trustProxy: false, true, or the addresses of trusted proxies. */
+  readonly trustProxy: boolean | string;
+  /** AES-256-GCM key for secrets at rest (32 bytes); undefined: generated and kept in the data dir. */
+  readonly secretKey: Buffer | undefined;
+  /** Earlier secret keys, still used to decrypt what they encrypted until it is re-encrypted. */
+  readonly previousSecretKeys: readonly Buffer[];
+  readonly rateLimits: RateLimits;
+  readonly loginGuard: LoginGuardConfig;
 }
+
+/** A limit of `points` requests per `seconds`; `points: 0` switches the limit off. */
+export interface Limit {
+  readonly points: number;
+  readonly seconds: number;
+}
+
+/** Limits per client address, per user and per API key. */
+export interface LimitSet {
+  readonly ip: Limit;
+  readonly user: Limit;
+  readonly key: Limit;
+}
+
+export const RATE_GROUPS = ['ingest', 'query', 'auth', 'api'] as const;
+export type RateGroup = (typeof RATE_GROUPS)[number];
+export type RateLimits = Readonly<Record<RateGroup, LimitSet>>;
+
+export interface LoginGuardConfig {
+  /** Failed logins of one account before it is locked out. */
+  readonly accountFailures: number;
+  /** Failed logins from one address before it is locked out. */
+  readonly ipFailures: number;
+  /** The window the failures are counted in, seconds. */
+  readonly windowSeconds: number;
+  /** The first lockout, seconds; each further lockout within a day doubles it (at most a day). */
+  readonly lockoutSeconds: number;
+}
+
+const DEFAULT_RATE_LIMITS: RateLimits = {
+  ingest: { ip: { points: 5000, seconds: 1 }, user: { points: 5000, seconds: 1 }, key: { points: 5000, seconds: 1 } },
+  query: { ip: { points: 200, seconds: 1 }, user: { points: 100, seconds: 1 }, key: { points: 100, seconds: 1 } },
+  auth: { ip: { points: 30, seconds: 60 }, user: { points: 30, seconds: 60 }, key: { points: 30, seconds: 60 } },
+  api: { ip: { points: 300, seconds: 1 }, user: { points: 150, seconds: 1 }, key: { points: 150, seconds: 1 } },
+};
+
+/** Secrets that appear in tutorials and defaults: never acceptable for signing in production. */
+const WELL_KNOWN_SECRETS = new Set([
+  'secret', 'changeme', 'change-me', 'changeit', 'password', 'your-256-bit-secret', 'your-secret-key', 'jwt-secret',
+  'jwtsecret', 'supersecret', 'super-secret', 'mysecret', 'my-secret', 'default', 'sightline', 'test', 'development',
+  'secretkey', 'secret-key', 'shhhhh', 'keyboard cat', 'your_jwt_secret', 'your-jwt-secret',
+]);
+const MIN_JWT_SECRET_LENGTH = 32;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -60,12 +128,96 @@ function host(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `30d`, `15m`, `900` (seconds) → seconds. */
+function duration(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const match = /^(\d{1,9})([smhd]?)$/.exec(raw.trim());
+  const seconds = match ? Number(match[1]) * (UNIT_SECONDS[match[2] || 's'] ?? 1) : NaN;
+  if (!(seconds >= min && seconds <= max)) {
+    throw new ConfigError(name, `expected a duration from ${min} s to ${max} s such as 900, 15m, 12h or 30d, got "${raw}"`);
+  }
+  return seconds;
+}
+
+/** `ip=100/1s,user=50/1s,key=50/1m` over the defaults; `0` switches one off. */
+function limitSet(env: Env, name: string, fallback: LimitSet): LimitSet {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const result: Record<string, Limit> = { ...fallback };
+  const expected = 'expected ip=, user= and key= limits such as "ip=100/1s,user=50/1s,key=1000/1m" (0 switches one off)';
+  for (const part of raw.split(',')) {
+    const match = /^\s*(ip|user|key)\s*=\s*(?:(0)|(\d{1,9})\/(\d{0,6})([smh]))\s*$/.exec(part);
+    if (!match) throw new ConfigError(name, `${expected}, got "${raw}"`);
+    const [, who, off, points, count, unit] = match;
+    result[who!] = off ? { points: 0, seconds: 1 } : { points: Number(points), seconds: Number(count || 1) * UNIT_SECONDS[unit!]! };
+    if (!off && result[who!]!.seconds === 0) throw new ConfigError(name, `${expected}, got "${raw}"`);
+  }
+  return result as unknown as LimitSet;
+}
+
+function jwtSecret(env: Env, production: boolean): string | undefined {
+  const raw = optional(env, 'SIGHTLINE_JWT_SECRET');
+  const problem =
+    raw === undefined
+      ? 'is required when NODE_ENV=production (a random string of at least 32 characters, e.g. `openssl rand -base64 48`)'
+      : raw.length < MIN_JWT_SECRET_LENGTH
+        ? `must be at least ${MIN_JWT_SECRET_LENGTH} characters (got ${raw.length}); generate one with \`openssl rand -base64 48\``
+        : WELL_KNOWN_SECRETS.has(raw.toLowerCase()) || new Set(raw).size < 8
+          ? 'is a well-known or low-entropy value; generate one with `openssl rand -base64 48`'
+          : undefined;
+  // Outside production a short secret is still refused (it would be guessable); a missing one is generated.
+  if (problem && (production || raw !== undefined)) throw new ConfigError('SIGHTLINE_JWT_SECRET', problem);
+  return raw;
+}
+
+/** A 32-byte key as 64 hex digits or base64. */
+function secretKey(name: string, raw: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(raw) && key.toString('base64').replace(/=+$/, '') !== raw.replace(/=+$/, ''))) {
+    throw new ConfigError(name, 'expected a 32-byte key as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)');
+  }
+  return key;
+}
+
+function origins(env: Env, name: string): string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return [];
+  const list = raw.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  for (const origin of list) {
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
+      throw new ConfigError(name, `expected a comma-separated list of origins such as https://app.example.com, got "${origin}"`);
+    }
+  }
+  return list;
+}
+
+function trustProxy(env: Env, name: string): boolean | string {
+  const raw = optional(env, name);
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (!/^[0-9A-Fa-f.:/, ]+$/.test(raw)) {
+    throw new ConfigError(name, `expected true, false or a comma-separated list of proxy addresses/CIDRs, got "${raw}"`);
+  }
+  return raw;
+}
+
 /** Builds the configuration from an environment (process.env by default) and freezes it. */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = env.SIGHTLINE_DATA_DIR;
   if (dataDir !== undefined && dataDir.trim() === '' && dataDir !== '') {
     throw new ConfigError('SIGHTLINE_DATA_DIR', 'expected a directory path, got only spaces');
   }
+  const nodeEnv = optional(env, 'NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+  const rawSecretKey = optional(env, 'SIGHTLINE_SECRET_KEY');
   const config: Config = {
     host: host(env, 'SIGHTLINE_HOST', '127.0.0.1'),
     port: integer(env, 'SIGHTLINE_PORT', 8080, 0, 65535),
@@ -73,8 +225,44 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: oneOf(env, 'SIGHTLINE_LOG_LEVEL', 'info', LOG_LEVELS),
     maxBatchEvents: integer(env, 'SIGHTLINE_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
     maxBodyBytes: integer(env, 'SIGHTLINE_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxJsonDepth: integer(env, 'SIGHTLINE_MAX_JSON_DEPTH', 32, 2, 1000),
+    nodeEnv,
+    adminEmail: optional(env, 'SIGHTLINE_ADMIN_EMAIL'),
+    adminPassword: optional(env, 'SIGHTLINE_ADMIN_PASSWORD'),
+    jwtSecret: jwtSecret(env, production),
+    accessTokenSeconds: duration(env, 'SIGHTLINE_ACCESS_TOKEN_TTL', 900, 30, 900),
+    refreshTokenSeconds: duration(env, 'SIGHTLINE_REFRESH_TOKEN_TTL', 30 * 86_400, 300, 365 * 86_400),
+    metricsToken: optional(env, 'SIGHTLINE_METRICS_TOKEN'),
+    corsOrigins: origins(env, 'SIGHTLINE_CORS_ORIGINS'),
+    trustProxy: trustProxy(env, 'SIGHTLINE_TRUST_PROXY'),
+    secretKey: rawSecretKey === undefined ? undefined : secretKey('SIGHTLINE_SECRET_KEY', rawSecretKey),
+    previousSecretKeys: (optional(env, 'SIGHTLINE_SECRET_KEYS_PREVIOUS') ?? '')
+      .split(',')
+      .filter((k) => k.trim() !== '')
+      .map((k) => secretKey('SIGHTLINE_SECRET_KEYS_PREVIOUS', k.trim())),
+    rateLimits: {
+      ingest: limitSet(env, 'SIGHTLINE_RATE_LIMIT_INGEST', DEFAULT_RATE_LIMITS.ingest),
+      query: limitSet(env, 'SIGHTLINE_RATE_LIMIT_QUERY', DEFAULT_RATE_LIMITS.query),
+      auth: limitSet(env, 'SIGHTLINE_RATE_LIMIT_AUTH', DEFAULT_RATE_LIMITS.auth),
+      api: limitSet(env, 'SIGHTLINE_RATE_LIMIT_API', DEFAULT_RATE_LIMITS.api),
+    },
+    loginGuard: {
+      accountFailures: integer(env, 'SIGHTLINE_LOGIN_MAX_FAILURES', 5, 1, 1000),
+      ipFailures: integer(env, 'SIGHTLINE_LOGIN_MAX_FAILURES_PER_IP', 20, 1, 100_000),
+      windowSeconds: duration(env, 'SIGHTLINE_LOGIN_FAILURE_WINDOW', 900, 1, 86_400),
+      lockoutSeconds: duration(env, 'SIGHTLINE_LOGIN_LOCKOUT', 60, 1, 86_400),
+    },
     ...overrides,
   };
+  if ((config.adminEmail === undefined) !== (config.adminPassword === undefined)) {
+    throw new ConfigError(
+      config.adminEmail === undefined ? 'SIGHTLINE_ADMIN_EMAIL' : 'SIGHTLINE_ADMIN_PASSWORD',
+      'SIGHTLINE_ADMIN_EMAIL and SIGHTLINE_ADMIN_PASSWORD go together: set both or neither',
+    );
+  }
+  if (production && config.secretKey === undefined) {
+    throw new ConfigError('SIGHTLINE_SECRET_KEY', 'is required when NODE_ENV=production (32 bytes, e.g. `openssl rand -base64 32`)');
+  }
   return Object.freeze(config);
 }
 

@@ -68,7 +68,7 @@ describe('sightline CLI', () => {
       // Every log line of a request carries its id; the answer echoes it.
       const traced = await fetch(`${server.url}/v1/query`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-42' },
+        headers: { ...(await server.auth()), 'x-request-id': 'trace-me-42' },
         body: countQuery,
       });
       expect(traced.headers.get('x-request-id')).toBe('trace-me-42');
@@ -96,7 +96,7 @@ describe('sightline CLI', () => {
       const deadline = Date.now() + 30_000;
       let total = 0;
       while (Date.now() < deadline) {
-        const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: countQuery });
+        const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: await server.auth(), body: countQuery });
         total = [...totals(await res.text()).values()].reduce((a, b) => a + b, 0);
         if (total >= 2000) break;
         await new Promise((r) => setTimeout(r, 200));

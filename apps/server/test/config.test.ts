@@ -18,8 +18,62 @@ describe('config', () => {
       SIGHTLINE_LOG_LEVEL: 'debug',
       SIGHTLINE_MAX_BATCH_EVENTS: '500',
       SIGHTLINE_MAX_BODY_BYTES: '2048',
+      SIGHTLINE_MAX_JSON_DEPTH: '10',
+      SIGHTLINE_ADMIN_EMAIL: 'root@example.com',
+      SIGHTLINE_ADMIN_PASSWORD: 'a long enough passphrase',
+      SIGHTLINE_JWT_SECRET: 'k'.repeat(8) + 'abcdefghijklmnopqrstuvwxyz012345',
+      SIGHTLINE_ACCESS_TOKEN_TTL: '5m',
+      SIGHTLINE_REFRESH_TOKEN_TTL: '7d',
+      SIGHTLINE_METRICS_TOKEN: 'scrape-me',
+      SIGHTLINE_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      SIGHTLINE_TRUST_PROXY: '10.0.0.0/8',
+      SIGHTLINE_SECRET_KEY: 'ab'.repeat(32),
+      SIGHTLINE_SECRET_KEYS_PREVIOUS: Buffer.alloc(32, 7).toString('base64'),
+      SIGHTLINE_RATE_LIMIT_INGEST: 'ip=100/1s,key=0',
+      SIGHTLINE_RATE_LIMIT_QUERY: 'user=10/1m',
+      SIGHTLINE_RATE_LIMIT_AUTH: 'ip=5/1m',
+      SIGHTLINE_RATE_LIMIT_API: 'key=7/2s',
+      SIGHTLINE_LOGIN_MAX_FAILURES: '3',
+      SIGHTLINE_LOGIN_MAX_FAILURES_PER_IP: '9',
+      SIGHTLINE_LOGIN_FAILURE_WINDOW: '10m',
+      SIGHTLINE_LOGIN_LOCKOUT: '30s',
+      NODE_ENV: 'production',
     });
-    expect(config).toEqual({ host: '0.0.0.0', port: 9000, dataDir: '/tmp/sl', logLevel: 'debug', maxBatchEvents: 500, maxBodyBytes: 2048 });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 9000,
+      dataDir: '/tmp/sl',
+      logLevel: 'debug',
+      maxBatchEvents: 500,
+      maxBodyBytes: 2048,
+      maxJsonDepth: 10,
+      nodeEnv: 'production',
+      adminEmail: 'root@example.com',
+      adminPassword: 'a long enough passphrase',
+      accessTokenSeconds: 300,
+      refreshTokenSeconds: 7 * 86_400,
+      metricsToken: 'scrape-me',
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      trustProxy: '10.0.0.0/8',
+      secretKey: Buffer.from('ab'.repeat(32), 'hex'),
+      previousSecretKeys: [Buffer.alloc(32, 7)],
+      loginGuard: { accountFailures: 3, ipFailures: 9, windowSeconds: 600, lockoutSeconds: 30 },
+    });
+    expect(config.rateLimits.ingest).toEqual({ ip: { points: 100, seconds: 1 }, user: { points: 5000, seconds: 1 }, key: { points: 0, seconds: 1 } });
+    expect(config.rateLimits.query.user).toEqual({ points: 10, seconds: 60 });
+    expect(config.rateLimits.auth.ip).toEqual({ points: 5, seconds: 60 });
+    expect(config.rateLimits.api.key).toEqual({ points: 7, seconds: 2 });
+  });
+
+  it('in production, a missing, short or well-known JWT secret or a missing secret key stops start-up', () => {
+    const key = { SIGHTLINE_SECRET_KEY: 'ab'.repeat(32), NODE_ENV: 'production' };
+    expect(() => loadConfig(key)).toThrow(/SIGHTLINE_JWT_SECRET: is required when NODE_ENV=production/);
+    expect(() => loadConfig({ ...key, SIGHTLINE_JWT_SECRET: 'short-secret' })).toThrow(/SIGHTLINE_JWT_SECRET: must be at least 32 characters/);
+    expect(() => loadConfig({ ...key, SIGHTLINE_JWT_SECRET: 'a'.repeat(40) })).toThrow(/SIGHTLINE_JWT_SECRET: is a well-known or low-entropy value/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SIGHTLINE_JWT_SECRET: 'k3J9x!pQ2mZ7vR4tW8yB1nC6dF0gH5jL' })).toThrow(/SIGHTLINE_SECRET_KEY: is required/);
+    // Outside production a missing secret is generated into the data dir; a weak one is still refused.
+    expect(loadConfig({}).jwtSecret).toBeUndefined();
+    expect(() => loadConfig({ SIGHTLINE_JWT_SECRET: 'secret' })).toThrow(/SIGHTLINE_JWT_SECRET/);
   });
 
   it.each([
@@ -29,6 +83,13 @@ describe('config', () => {
     ['SIGHTLINE_LOG_LEVEL', 'loud', /SIGHTLINE_LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent/],
     ['SIGHTLINE_HOST', 'http://x', /SIGHTLINE_HOST/],
     ['SIGHTLINE_MAX_BATCH_EVENTS', '0', /SIGHTLINE_MAX_BATCH_EVENTS/],
+    ['SIGHTLINE_ACCESS_TOKEN_TTL', '1h', /SIGHTLINE_ACCESS_TOKEN_TTL: expected a duration from 30 s to 900 s/],
+    ['SIGHTLINE_RATE_LIMIT_INGEST', 'ip=lots', /SIGHTLINE_RATE_LIMIT_INGEST: expected ip=, user= and key= limits/],
+    ['SIGHTLINE_RATE_LIMIT_QUERY', 'everyone=5/1s', /SIGHTLINE_RATE_LIMIT_QUERY/],
+    ['SIGHTLINE_CORS_ORIGINS', 'example.com', /SIGHTLINE_CORS_ORIGINS: expected a comma-separated list of origins/],
+    ['SIGHTLINE_SECRET_KEY', 'too-short', /SIGHTLINE_SECRET_KEY: expected a 32-byte key/],
+    ['SIGHTLINE_ADMIN_EMAIL', 'a@example.com', /SIGHTLINE_ADMIN_PASSWORD: SIGHTLINE_ADMIN_EMAIL and SIGHTLINE_ADMIN_PASSWORD go together/],
+    ['SIGHTLINE_TRUST_PROXY', 'maybe', /SIGHTLINE_TRUST_PROXY/],
   ])('%s=%s is refused with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -37,6 +37,7 @@ describe('durability', () => {
     const dataDir = makeDataDir();
     dirs.push(dataDir);
     const server = await startServerProcess({ SIGHTLINE_DATA_DIR: dataDir });
+    const headers = await server.auth();
     const acknowledged: string[] = [];
     let killed = false;
     let sent = 0;
@@ -49,7 +50,7 @@ describe('durability', () => {
       try {
         const response = await fetch(`${server.url}/v1/events`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers,
           body: JSON.stringify({ events }),
         });
         if (response.status !== 200) throw new Error(`status ${response.status}`);
@@ -68,7 +69,7 @@ describe('durability', () => {
     // A rejected batch (one bad event) in the mix must leave nothing behind.
     const rejected = await fetch(`${server.url}/v1/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify({ events: [...batch('rejected', 50), { source: 'durable' }] }),
     });
     expect(rejected.status).toBe(400);
@@ -92,7 +93,7 @@ describe('durability', () => {
     try {
       const response = await fetch(`${again.url}/v1/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: await again.auth(),
         body: JSON.stringify({ events: batch('b0', 200) }),
       });
       expect(await response.json()).toEqual({ accepted: 0, duplicates: 200 });
@@ -106,9 +107,10 @@ describe('durability', () => {
     const dataDir = makeDataDir();
     dirs.push(dataDir);
     const server = await startServerProcess({ SIGHTLINE_DATA_DIR: dataDir });
+    const headers = await server.auth();
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, n) =>
-        fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch(`t${n}`, 100)) }),
+        fetch(`${server.url}/v1/events`, { method: 'POST', headers, body: JSON.stringify(batch(`t${n}`, 100)) }),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 function post(payload: unknown, contentType = 'application/json') {
-  return t.app.inject({
+  return t.inject({
     method: 'POST',
     url: '/v1/events',
     headers: { 'content-type': contentType },

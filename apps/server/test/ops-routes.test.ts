@@ -3,17 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openStores } from '../src/store/open.js';
-import { makeDataDir, startTestApp } from './support/harness.js';
+import { ADMIN, makeDataDir, startTestApp } from './support/harness.js';
 
 describe('operations routes', () => {
   it('GET /health and /ready answer 200; /metrics counts requests and events', async () => {
     const t = await startTestApp();
     try {
-      expect((await t.app.inject('/health')).json()).toEqual({ status: 'ok' });
-      expect((await t.app.inject('/ready')).statusCode).toBe(200);
-      await t.app.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm', name: 'x' }, { source: 'm', name: 'y' }] });
-      await t.app.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm' }] });
-      const res = await t.app.inject('/metrics');
+      expect((await t.inject('/health')).json()).toEqual({ status: 'ok' });
+      expect((await t.inject('/ready')).statusCode).toBe(200);
+      await t.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm', name: 'x' }, { source: 'm', name: 'y' }] });
+      await t.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm' }] });
+      const res = await t.inject('/metrics');
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
       expect(res.body).toMatch(/^sightline_events_ingested_total 2$/m);
@@ -28,15 +28,17 @@ describe('operations routes', () => {
 
   it('GET /ready answers 503 when the store is gone', async () => {
     const dataDir = makeDataDir();
-    const config = loadConfig({}, { dataDir, logLevel: 'silent' });
+    const config = loadConfig({}, { dataDir, logLevel: 'silent', adminEmail: ADMIN.email, adminPassword: ADMIN.password });
     const stores = await openStores(config);
     const app = await buildApp(config, { stores });
+    const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: ADMIN });
+    const authorization = `Bearer ${login.json().access_token}`;
     await stores.close();
     const res = await app.inject('/ready');
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'not_ready', status: 503 });
     // A fault of ours answers 500 without the error's message, a stack, SQL or a value.
-    const ingest = await app.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 's', name: 'secret-name', props: { card: '4111' } }] });
+    const ingest = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization }, payload: [{ source: 's', name: 'secret-name', props: { card: '4111' } }] });
     expect(ingest.statusCode).toBe(500);
     expect(ingest.json()).toEqual({ type: 'urn:sightline:problem:internal', title: 'Internal error', status: 500, code: 'internal' });
     expect(ingest.body).not.toMatch(/closed|secret-name|4111|at |SELECT|INSERT/);
@@ -47,7 +49,7 @@ describe('operations routes', () => {
   it('answers unknown routes with a problem+json 404', async () => {
     const t = await startTestApp();
     try {
-      const res = await t.app.inject('/v1/nothing-here');
+      const res = await t.inject('/v1/nothing-here');
       expect(res.statusCode).toBe(404);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.json()).toMatchObject({ code: 'not_found', status: 404 });

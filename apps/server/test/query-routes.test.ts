@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from './support/harness.js';
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({ now: Date.parse('2026-02-01T00:00:00Z') });
-  await t.app.inject({
+  await t.inject({
     method: 'POST',
     url: '/v1/events',
     payload: [
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const query = (payload: unknown) => t.app.inject({ method: 'POST', url: '/v1/query', payload: payload as object });
+const query = (payload: unknown) => t.inject({ method: 'POST', url: '/v1/query', payload: payload as object });
 
 describe('POST /v1/query', () => {
   it('answers columns, rows and meta', async () => {
@@ -51,7 +51,7 @@ describe('POST /v1/query', () => {
   });
 
   it('answers 400 for malformed JSON', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/query', headers: { 'content-type': 'application/json' }, payload: '{"source":' });
+    const res = await t.inject({ method: 'POST', url: '/v1/query', headers: { 'content-type': 'application/json' }, payload: '{"source":' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'invalid_body' });
   });

@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './event.js';
 export * from './query.js';
+export * from './auth.js';

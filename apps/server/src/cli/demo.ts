@@ -1,8 +1,7 @@
 import type { Config } from '../config.js';
-import { buildApp } from '../app.js';
 import { generateDemoBatches, type DemoOptions } from '../features/packs/index.js';
 import type { IngestService } from '../features/ingest/service.js';
-import { postJson, serverAnswers } from './server-client.js';
+import { openApi } from './api-client.js';
 
 export interface DemoLoadResult {
   accepted: number;
@@ -19,20 +18,20 @@ const IN_FLIGHT = 4;
  * address (DuckDB allows one writing process), else straight into the data dir.
  */
 export async function loadDemo(config: Config, options: DemoOptions, log: (line: string) => void): Promise<DemoLoadResult> {
-  if (await serverAnswers(config)) {
+  const api = await openApi(config);
+  try {
+    if (api.app) {
+      log(`Loading ${options.events} demo events into ${config.dataDir}…`);
+      return await loadDemoInto(api.app.ingest, options, log);
+    }
     log(`Loading ${options.events} demo events through the server at ${config.host}:${config.port}…`);
-    return run('server', options, log, async (batch) => {
-      const response = await postJson(config, '/v1/events', { events: batch });
+    return await run('server', options, log, async (batch) => {
+      const response = await api.request('POST', '/v1/events', { events: batch });
       if (response.status !== 200) throw new Error(`the server refused a demo batch: ${JSON.stringify(response.body)}`);
       return response.body as { accepted: number; duplicates: number };
     });
-  }
-  log(`Loading ${options.events} demo events into ${config.dataDir}…`);
-  const app = await buildApp({ ...config, logLevel: 'warn' });
-  try {
-    return await run('data-dir', options, log, (batch) => app.ingest.ingest(batch));
   } finally {
-    await app.close();
+    await api.close();
   }
 }
 

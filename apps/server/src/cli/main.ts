@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildApp } from '../app.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../config.js';
 import { startServer } from '../main.js';
 import { isLockError } from '../store/duckdb/index.js';
+import { ApiError, UsageError, auditCommand, keyCommand, userCommand } from './accounts.js';
+import { openApi, type Api } from './api-client.js';
 import { loadDemo, loadDemoInto } from './demo.js';
-import { postJson, serverAnswers } from './server-client.js';
 import { renderTable } from './table.js';
 
 const USAGE = `Usage: sightline <command> [options]
@@ -17,12 +17,29 @@ Commands:
                                        load generated demo data for the commerce, tasks, modelhub
                                        and system packs (default 1000000 events over 90 days)
   query [file.json|-] [--json]         run a query (from a file or stdin) and print the answer
+  user create --email ADDRESS [--role ROLE] [--password PASSWORD]
+  user list | disable USER | enable USER | set-role USER ROLE | reset-password USER
+                                       manage users (USER: e-mail address or id); without
+                                       --password a one-time password is printed once
+  key create --scope ingest|read|admin --sources shop,tasks|* [--name NAME] [--expires 90d]
+  key list | revoke ID                 manage API keys; a new key is printed once
+  audit verify                         check the audit trail's hash chain; names the first broken link
 
-Configuration: SIGHTLINE_HOST, SIGHTLINE_PORT, SIGHTLINE_DATA_DIR, SIGHTLINE_LOG_LEVEL
-(see docs/operations.md).`;
+Every command goes through the server running on the configured address, or works on the data
+dir directly when none answers. Configuration: SIGHTLINE_* variables (see docs/operations.md).`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Runs a command against the API (the running server's, or one built on the data dir). */
+async function withApi<T>(config: Config, work: (api: Api) => Promise<T>): Promise<T> {
+  const api = await openApi(config);
+  try {
+    return await work(api);
+  } finally {
+    await api.close();
+  }
+}
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -30,8 +47,6 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} expects a positive integer, got "${raw}"`);
   return n;
 }
-
-class UsageError extends Error {}
 
 function demoOptions(values: { events?: string; days?: string; seed?: string }) {
   return {
@@ -84,20 +99,7 @@ async function query(config: Config, args: string[]): Promise<number> {
   } catch {
     throw new UsageError(`${file === '-' ? 'stdin' : file} is not valid JSON`);
   }
-  let status: number;
-  let answer: unknown;
-  if (await serverAnswers(config)) {
-    ({ status, body: answer } = await postJson(config, '/v1/query', body));
-  } else {
-    const app = await buildApp({ ...config, logLevel: 'warn' });
-    try {
-      const response = await app.inject({ method: 'POST', url: '/v1/query', payload: body as object });
-      status = response.statusCode;
-      answer = response.json();
-    } finally {
-      await app.close();
-    }
-  }
+  const { status, body: answer } = await withApi(config, (api) => api.request('POST', '/v1/query', body));
   if (status !== 200) {
     err(JSON.stringify(answer, null, 2));
     return 1;
@@ -125,6 +127,14 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'query':
         return await query(config, args);
+      case 'user':
+        await withApi(config, (api) => userCommand(api, args, out));
+        return 0;
+      case 'key':
+        await withApi(config, (api) => keyCommand(api, args, out));
+        return 0;
+      case 'audit':
+        return await withApi(config, (api) => auditCommand(api, args, out));
       default:
         err(`Unknown command "${command}".\n\n${USAGE}`);
         return 1;
@@ -132,6 +142,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) err(`Configuration error: ${error.message}`);
     else if (error instanceof UsageError) err(error.message);
+    else if (error instanceof ApiError) err(error.message);
     else if (isLockError(error)) {
       err('The data directory is in use by another Sightline process that does not answer on the configured address.');
     } else if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {

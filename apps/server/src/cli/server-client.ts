@@ -16,17 +16,3 @@ export async function serverAnswers(config: Config): Promise<boolean> {
     return false;
   }
 }
-
-export interface JsonResponse {
-  status: number;
-  body: unknown;
-}
-
-export async function postJson(config: Config, path: string, payload: unknown): Promise<JsonResponse> {
-  const response = await fetch(`${serverUrl(config)}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-  return { status: response.status, body: await response.json() };
-}

@@ -1,12 +1,18 @@
 import type { Config } from '../config.js';
 import { openDuckDbStores } from './duckdb/index.js';
-import type { EventStore, MetaStore } from './types.js';
+import type { AuditStore, EventStore, KeyStore, MetaStore, RoleStore, SessionStore, SourceStore, UserStore } from './types.js';
 
 export interface Stores {
   /** True when the stores were created by this open (a first start): built-in content is seeded then. */
   created: boolean;
   events: EventStore;
   meta: MetaStore;
+  users: UserStore;
+  roles: RoleStore;
+  sessions: SessionStore;
+  keys: KeyStore;
+  audit: AuditStore;
+  sources: SourceStore;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import type { IngestResult } from '@sightline/protocol';
+import type { AuditOutcome, IngestResult, KeyScope, SourceGrant } from '@sightline/protocol';
 
 /** An event ready to store: validated, defaults resolved, props already serialized. */
 export interface ResolvedEvent {
@@ -35,7 +35,7 @@ export interface StoredMetric {
   updatedAt: number;
 }
 
-/** Metadata (metrics today; dashboards, users and keys later). */
+/** The metric catalog. */
 export interface MetaStore {
   listMetrics(): Promise<StoredMetric[]>;
   getMetric(name: string): Promise<StoredMetric | undefined>;
@@ -43,4 +43,162 @@ export interface MetaStore {
   putMetric(name: string, definition: Record<string, unknown>): Promise<boolean>;
   /** Returns false when there was no such metric. */
   deleteMetric(name: string): Promise<boolean>;
+}
+
+// Accounts and security metadata. Times are epoch milliseconds (UTC); null where not set.
+
+export interface StoredUser {
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  /** argon2id PHC string. */
+  passwordHash: string;
+  role: string;
+  disabled: boolean;
+  /** A one-time password: every route but the password change is refused until it is changed. */
+  mustChangePassword: boolean;
+  createdAt: number;
+  updatedAt: number;
+  lastLoginAt: number | null;
+}
+
+export type UserChange = Partial<Pick<StoredUser, 'role' | 'disabled' | 'mustChangePassword' | 'passwordHash' | 'lastLoginAt'>>;
+
+export interface UserStore {
+  count(): Promise<number>;
+  list(): Promise<StoredUser[]>;
+  get(id: string): Promise<StoredUser | undefined>;
+  getByEmail(email: string): Promise<StoredUser | undefined>;
+  /** Returns false when the e-mail is taken. */
+  insert(user: StoredUser): Promise<boolean>;
+  /** Returns false when there is no such user. */
+  update(id: string, change: UserChange, at: number): Promise<boolean>;
+  /** Returns false when there is no such user. */
+  remove(id: string): Promise<boolean>;
+  /** How many users have this role (a role in use cannot be deleted). */
+  countWithRole(role: string): Promise<number>;
+}
+
+export interface StoredRole {
+  name: string;
+  description: string;
+  grants: SourceGrant[];
+  updatedAt: number;
+}
+
+/** Custom roles; the built-in ones (admin, editor, viewer) are code, not rows. */
+export interface RoleStore {
+  list(): Promise<StoredRole[]>;
+  get(name: string): Promise<StoredRole | undefined>;
+  /** Returns true when the role was created, false when it replaced one. */
+  put(role: StoredRole): Promise<boolean>;
+  delete(name: string): Promise<boolean>;
+}
+
+/** One refresh token of a session. A session (family) is the chain of tokens one login started. */
+export interface StoredRefreshToken {
+  id: string;
+  familyId: string;
+  userId: string;
+  /** SHA-256 of the token's secret part, hex. */
+  secretHash: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface SessionStore {
+  insert(token: StoredRefreshToken): Promise<void>;
+  get(id: string): Promise<StoredRefreshToken | undefined>;
+  /** Marks an unused, unrevoked token used; false when it already was (so two racing refreshes cannot both win). */
+  markUsed(id: string, at: number): Promise<boolean>;
+  revokeFamily(familyId: string, at: number): Promise<void>;
+  /** Revokes every live session of a user; returns their family ids. */
+  revokeUser(userId: string, at: number): Promise<string[]>;
+  /** Families revoked at or after `since` (their access tokens may still be unexpired). */
+  revokedSince(since: number): Promise<string[]>;
+}
+
+export interface StoredApiKey {
+  /** Also the visible part of the key: `sl_<id>_<secret>`. */
+  id: string;
+  name: string;
+  /** SHA-256 of the whole key, hex: keys are 190 random bits, so a fast hash is enough. */
+  keyHash: string;
+  scopes: KeyScope[];
+  /** Source names, or ['*']. */
+  sources: string[];
+  /** The actor that created it (`user:<id>` or `cli:<name>`). */
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface KeyStore {
+  list(): Promise<StoredApiKey[]>;
+  get(id: string): Promise<StoredApiKey | undefined>;
+  insert(key: StoredApiKey): Promise<void>;
+  /** Returns false when there was no such live key. */
+  revoke(id: string, at: number): Promise<boolean>;
+  /** Records last-used times (batched: keys are used far more often than this is written). */
+  touch(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+}
+
+export interface StoredAuditEntry {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: AuditOutcome;
+  requestId: string | null;
+  ip: string | null;
+  details: Record<string, unknown> | null;
+  /** The hash of the entry before (64 zeros for the first). */
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  outcome?: AuditOutcome;
+  from?: number;
+  to?: number;
+  /** Entries with a seq below this (pages go from the newest back). */
+  beforeSeq?: number;
+}
+
+export interface AuditStore {
+  append(entry: StoredAuditEntry): Promise<void>;
+  last(): Promise<StoredAuditEntry | undefined>;
+  /** Newest first. */
+  list(filter: AuditFilter, limit: number): Promise<StoredAuditEntry[]>;
+  /** In seq order, from `afterSeq` on: the whole chain, page by page, for verification. */
+  scan(afterSeq: number, limit: number): Promise<StoredAuditEntry[]>;
+}
+
+/** PII rule of one field: `props.email` → hash, `props.card` → drop, `props.name` → mask. */
+export type PiiAction = 'hash' | 'mask' | 'drop';
+
+export interface StoredSource {
+  name: string;
+  description: string;
+  retentionDays: number | null;
+  /** Field path (`actor` or `props.<path>`) → what is done to it at ingest. */
+  pii: Record<string, PiiAction>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SourceStore {
+  list(): Promise<StoredSource[]>;
+  get(name: string): Promise<StoredSource | undefined>;
+  /** Returns true when the source was created, false when it replaced one. */
+  put(source: StoredSource): Promise<boolean>;
+  delete(name: string): Promise<boolean>;
 }

@@ -7,14 +7,18 @@ interface NameParams {
 
 export function registerCatalogRoutes(app: FastifyInstance, deps: { catalog: CatalogService }): void {
   const { catalog } = deps;
-  app.get('/v1/metrics', async () => ({ metrics: await catalog.list() }));
-  app.get<{ Params: NameParams }>('/v1/metrics/:name', async (request) => catalog.get(request.params.name));
-  app.put<{ Params: NameParams }>('/v1/metrics/:name', async (request, reply) => {
+  const read = { config: { permission: 'catalog:read' } } as const;
+  const write = { config: { permission: 'catalog:write' } } as const;
+  app.get('/v1/metrics', read, async () => ({ metrics: await catalog.list() }));
+  app.get<{ Params: NameParams }>('/v1/metrics/:name', read, async (request) => catalog.get(request.params.name));
+  app.put<{ Params: NameParams }>('/v1/metrics/:name', write, async (request, reply) => {
     const { created, metric } = await catalog.put(request.params.name, request.body);
+    await request.audit(created ? 'metric.create' : 'metric.update', { target: `metric:${metric.name}` });
     return reply.code(created ? 201 : 200).send(metric);
   });
-  app.delete<{ Params: NameParams }>('/v1/metrics/:name', async (request, reply) => {
+  app.delete<{ Params: NameParams }>('/v1/metrics/:name', write, async (request, reply) => {
     await catalog.remove(request.params.name);
+    await request.audit('metric.delete', { target: `metric:${request.params.name}` });
     return reply.code(204).send();
   });
 }

@@ -10,7 +10,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: { config: Confi
     { parseAs: 'string', bodyLimit: config.maxBodyBytes },
     (_request, body, done) => done(null, new NdjsonBody(body as string)),
   );
-  app.post('/v1/events', { bodyLimit: config.maxBodyBytes }, async (request) => {
-    return ingest.ingest(batchItems(request.body, config.maxBatchEvents));
+  app.post('/v1/events', { bodyLimit: config.maxBodyBytes, config: { permission: 'events:write', rateGroup: 'ingest' } }, async (request) => {
+    return ingest.ingest(batchItems(request.body, config.maxBatchEvents), { access: request.principal?.access });
   });
 }

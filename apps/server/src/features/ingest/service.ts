@@ -1,6 +1,7 @@
 import type { ErrorDetail, IngestResult } from '@sightline/protocol';
 import { AppError } from '../../errors.js';
 import type { Telemetry } from '../../observability/telemetry.js';
+import type { Access } from '../auth/permissions.js';
 import type { EventStore, ResolvedEvent } from '../../store/types.js';
 import { checkEvent } from './validate-event.js';
 
@@ -8,14 +9,19 @@ import { checkEvent } from './validate-event.js';
 const MAX_REPORTED_ERRORS = 1000;
 
 export interface IngestService {
-  /** Validates the whole batch, then stores it durably; any invalid event rejects all of it. */
-  ingest(items: readonly unknown[]): Promise<IngestResult>;
+  /**
+   * Validates the whole batch, then stores it durably; any invalid event rejects all of it, and so
+   * does any event of a source `access` may not write (403). Without `access` (in-process loaders
+   * such as the demo), every source is writable.
+   */
+  ingest(items: readonly unknown[], options?: { access?: Access }): Promise<IngestResult>;
 }
 
 export function createIngestService(deps: { store: EventStore; clock: () => number; telemetry: Telemetry }): IngestService {
   const { store, clock, telemetry } = deps;
   return {
-    async ingest(items) {
+    async ingest(items, options = {}) {
+      if (options.access) checkWritable(items, options.access);
       const now = clock();
       const events: ResolvedEvent[] = new Array(items.length);
       const errors: ErrorDetail[] = [];
@@ -42,4 +48,18 @@ export function createIngestService(deps: { store: EventStore; clock: () => numb
       return result;
     },
   };
+}
+
+/** Refuses the batch when it carries an event of a source the caller may not write. */
+function checkWritable(items: readonly unknown[], access: Access): void {
+  const errors: ErrorDetail[] = [];
+  for (let i = 0; i < items.length && errors.length < MAX_REPORTED_ERRORS; i++) {
+    const source = (items[i] as { source?: unknown } | null)?.source;
+    if (typeof source === 'string' && !access.canWrite(source)) {
+      errors.push({ path: `/events/${i}/source`, message: 'is a source you may not write' });
+    }
+  }
+  if (errors.length > 0) {
+    throw new AppError('forbidden', { detail: 'The batch has events of sources you may not write; nothing of it was stored', errors });
+  }
 }

@@ -5,8 +5,8 @@ import type { EventStore } from '../../store/types.js';
 
 export function registerOpsRoutes(app: FastifyInstance, deps: { store: EventStore; telemetry: Telemetry }): void {
   const { store, telemetry } = deps;
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async (request) => {
+  app.get('/health', { config: { permission: 'public' } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { config: { permission: 'public' } }, async (request) => {
     try {
       await store.ping();
     } catch (error) {
@@ -15,7 +15,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: { store: EventStor
     }
     return { status: 'ready' };
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { permission: 'metrics:scrape' } }, async (_request, reply) => {
     reply.type(telemetry.registry.contentType);
     return telemetry.registry.metrics();
   });

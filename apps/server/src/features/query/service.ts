@@ -3,6 +3,7 @@ import { QueryError, planQuery } from '@sightline/query';
 import { AppError } from '../../errors.js';
 import type { Telemetry } from '../../observability/telemetry.js';
 import type { EventStore } from '../../store/types.js';
+import type { Access } from '../auth/permissions.js';
 import type { CatalogService } from '../catalog/service.js';
 
 export interface QueryResult extends QueryAnswer {
@@ -10,7 +11,8 @@ export interface QueryResult extends QueryAnswer {
 }
 
 export interface QueryService {
-  run(body: unknown): Promise<QueryResult>;
+  /** Runs a query; with `access`, every source it names must be readable (403 otherwise). */
+  run(body: unknown, access?: Access): Promise<QueryResult>;
 }
 
 export function createQueryService(deps: {
@@ -21,8 +23,9 @@ export function createQueryService(deps: {
 }): QueryService {
   const { store, catalog, clock, telemetry } = deps;
   return {
-    async run(body) {
+    async run(body, access) {
       const started = performance.now();
+      if (access) checkReadable(body, access);
       const kind = kindOf(body);
       let plan;
       try {
@@ -47,4 +50,16 @@ export function createQueryService(deps: {
 function kindOf(body: unknown): string {
   const kind = body !== null && typeof body === 'object' ? (body as { kind?: unknown }).kind : undefined;
   return kind === 'funnel' ? 'funnel' : kind === undefined || kind === 'trend' ? 'trend' : 'other';
+}
+
+/**
+ * The sources a query names must all be readable. A malformed `source` is left to the query's own
+ * validation (422); a readable one that is malformed elsewhere is too.
+ */
+function checkReadable(body: unknown, access: Access): void {
+  if (access.readsAll()) return;
+  const source = body !== null && typeof body === 'object' ? (body as { source?: unknown }).source : undefined;
+  const named = typeof source === 'string' ? [[source, '/source']] : Array.isArray(source) ? source.map((s, i) => [s, `/source/${i}`]) : [];
+  const errors = named.filter(([s]) => typeof s === 'string' && !access.canRead(s)).map(([, path]) => ({ path: String(path), message: 'is a source you may not read' }));
+  if (errors.length > 0) throw new AppError('forbidden', { detail: 'The query reads sources you may not read', errors });
 }

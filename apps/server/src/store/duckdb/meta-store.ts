@@ -1,14 +1,9 @@
-import type { DuckDBInstance } from '@duckdb/node-api';
 import type { MetaStore, StoredMetric } from '../types.js';
-import { ConnectionPool } from './connection-pool.js';
+import type { ConnectionPool } from './connection-pool.js';
 
-/** Metadata in the same DuckDB file as the events, on its own connection. */
+/** The metric catalog, in the same DuckDB file as the events, on the metadata connection. */
 export class DuckDbMetaStore implements MetaStore {
-  private constructor(private readonly pool: ConnectionPool) {}
-
-  static async open(instance: DuckDBInstance): Promise<DuckDbMetaStore> {
-    return new DuckDbMetaStore(await ConnectionPool.open(instance, 1));
-  }
+  constructor(private readonly pool: ConnectionPool) {}
 
   listMetrics(): Promise<StoredMetric[]> {
     return this.read('SELECT name, definition::VARCHAR, epoch_ms(updated_at) FROM metrics ORDER BY name', []);
@@ -39,10 +34,6 @@ export class DuckDbMetaStore implements MetaStore {
       const result = await connection.run('DELETE FROM metrics WHERE name = $1', [name]);
       return result.rowsChanged > 0;
     });
-  }
-
-  close(): void {
-    this.pool.close();
   }
 
   private read(sql: string, params: string[]): Promise<StoredMetric[]> {

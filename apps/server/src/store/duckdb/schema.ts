@@ -20,6 +20,67 @@ export const MIGRATIONS: readonly string[] = [
      definition JSON NOT NULL,
      updated_at TIMESTAMPTZ NOT NULL
    );`,
+  // Accounts, roles, sessions, API keys, the audit trail and sources (their PII rules).
+  `CREATE TABLE users (
+     id VARCHAR PRIMARY KEY,
+     email VARCHAR NOT NULL UNIQUE,
+     password_hash VARCHAR NOT NULL,
+     role VARCHAR NOT NULL,
+     disabled BOOLEAN NOT NULL,
+     must_change_password BOOLEAN NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL,
+     updated_at TIMESTAMPTZ NOT NULL,
+     last_login_at TIMESTAMPTZ
+   );
+   CREATE TABLE roles (
+     name VARCHAR PRIMARY KEY,
+     description VARCHAR NOT NULL,
+     grants JSON NOT NULL,
+     updated_at TIMESTAMPTZ NOT NULL
+   );
+   CREATE TABLE refresh_tokens (
+     id VARCHAR PRIMARY KEY,
+     family_id VARCHAR NOT NULL,
+     user_id VARCHAR NOT NULL,
+     secret_hash VARCHAR NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL,
+     expires_at TIMESTAMPTZ NOT NULL,
+     used_at TIMESTAMPTZ,
+     revoked_at TIMESTAMPTZ
+   );
+   CREATE TABLE api_keys (
+     id VARCHAR PRIMARY KEY,
+     name VARCHAR NOT NULL,
+     key_hash VARCHAR NOT NULL,
+     scopes JSON NOT NULL,
+     sources JSON NOT NULL,
+     created_by VARCHAR NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL,
+     expires_at TIMESTAMPTZ,
+     last_used_at TIMESTAMPTZ,
+     revoked_at TIMESTAMPTZ
+   );
+   CREATE TABLE audit_log (
+     seq BIGINT PRIMARY KEY,
+     recorded_at TIMESTAMPTZ NOT NULL,
+     actor VARCHAR NOT NULL,
+     action VARCHAR NOT NULL,
+     target VARCHAR,
+     outcome VARCHAR NOT NULL,
+     request_id VARCHAR,
+     ip VARCHAR,
+     details JSON,
+     prev_hash VARCHAR NOT NULL,
+     hash VARCHAR NOT NULL
+   );
+   CREATE TABLE sources (
+     name VARCHAR PRIMARY KEY,
+     description VARCHAR NOT NULL,
+     retention_days INTEGER,
+     pii JSON NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL,
+     updated_at TIMESTAMPTZ NOT NULL
+   );`,
 ];
 
 /**

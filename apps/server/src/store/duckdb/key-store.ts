@@ -1,0 +1,54 @@
+import type { KeyScope } from '@sightline/protocol';
+import type { KeyStore, StoredApiKey } from '../types.js';
+import type { ConnectionPool } from './connection-pool.js';
+import { execute, nullableNumber, parseJson, readRows, tsParam } from './sql.js';
+
+const COLUMNS = `id, name, key_hash, scopes::VARCHAR, sources::VARCHAR, created_by, epoch_ms(created_at),
+  epoch_ms(expires_at), epoch_ms(last_used_at), epoch_ms(revoked_at)`;
+
+function toKey(row: unknown[]): StoredApiKey {
+  const [id, name, keyHash, scopes, sources, createdBy, createdAt, expiresAt, lastUsedAt, revokedAt] = row;
+  return {
+    id: String(id),
+    name: String(name),
+    keyHash: String(keyHash),
+    scopes: parseJson<KeyScope[]>(scopes),
+    sources: parseJson<string[]>(sources),
+    createdBy: String(createdBy),
+    createdAt: Number(createdAt),
+    expiresAt: nullableNumber(expiresAt),
+    lastUsedAt: nullableNumber(lastUsedAt),
+    revokedAt: nullableNumber(revokedAt),
+  };
+}
+
+export class DuckDbKeyStore implements KeyStore {
+  constructor(private readonly pool: ConnectionPool) {}
+
+  async list(): Promise<StoredApiKey[]> {
+    return (await readRows(this.pool, `SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`)).map(toKey);
+  }
+
+  async get(id: string): Promise<StoredApiKey | undefined> {
+    const [row] = await readRows(this.pool, `SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
+    return row && toKey(row);
+  }
+
+  async insert(key: StoredApiKey): Promise<void> {
+    await execute(
+      this.pool,
+      `INSERT INTO api_keys VALUES ($1, $2, $3, $4::JSON, $5::JSON, $6, ${tsParam(7)}, ${tsParam(8)}, ${tsParam(9)}, ${tsParam(10)})`,
+      [key.id, key.name, key.keyHash, JSON.stringify(key.scopes), JSON.stringify(key.sources), key.createdBy, key.createdAt, key.expiresAt, key.lastUsedAt, key.revokedAt],
+    );
+  }
+
+  async revoke(id: string, at: number): Promise<boolean> {
+    return (await execute(this.pool, `UPDATE api_keys SET revoked_at = ${tsParam(2)} WHERE id = $1 AND revoked_at IS NULL`, [id, at])) === 1;
+  }
+
+  async touch(lastUsed: ReadonlyMap<string, number>): Promise<void> {
+    for (const [id, at] of lastUsed) {
+      await execute(this.pool, `UPDATE api_keys SET last_used_at = ${tsParam(2)} WHERE id = $1`, [id, at]);
+    }
+  }
+}
