@@ -19,7 +19,7 @@ const Email = Type.String({ minLength: 3, maxLength: EMAIL_MAX_LENGTH, pattern: 
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH });
 const RoleName = Type.String({ pattern: ROLE_NAME_PATTERN });
 /** A source name, or `*` for every source. */
-const SourceOrAll = Type.String({ pattern: `${SOURCE_PATTERN.slice(0, -1)}|^\\*$` });
+const SourceOrAll = Type.String({ pattern: `^(?:${SOURCE_PATTERN.slice(1, -1)}|\\*)$` });
 
 export const LoginBody = Type.Object({ email: Type.String({ minLength: 1, maxLength: EMAIL_MAX_LENGTH }), password: Password }, { additionalProperties: false });
 export type LoginBody = Static<typeof LoginBody>;

@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { RateLimitedError, type RateLimiter } from '../security/rate-limiter.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
 import { PERMISSIONS, type Permission } from './permissions.js';
-import type { Principal } from './principal.js';
+import { actorOf, type Principal } from './principal.js';
 
 /** A route's declared needs, in its `config`. */
 export type RoutePermission = Permission | 'metrics:scrape';
@@ -45,6 +45,7 @@ const KNOWN = new Set<string>([...PERMISSIONS, 'metrics:scrape']);
  */
 export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   const { authenticator, limiter } = deps;
+  const refusals = new RefusalAuditor();
   const table: FastifyInstance['routePermissions'] = [];
   app.decorate('routePermissions', table);
   app.decorateRequest('principal', undefined);
@@ -75,7 +76,7 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
         throw new AppError('forbidden', { detail: `This needs the "${permission ?? 'undeclared'}" permission, which your role or key does not grant` });
       }
     } catch (error) {
-      await auditRefusal(request, error);
+      await refusals.record(request, error);
       throw error;
     }
   });
@@ -89,13 +90,43 @@ function checkMetricsToken(request: FastifyRequest, token: string | undefined): 
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw new AuthenticationError(presented === '' ? 'missing' : 'invalid_token');
 }
 
-async function auditRefusal(request: FastifyRequest, error: unknown): Promise<void> {
-  const route = `${request.method} ${request.routeOptions.url ?? ''}`;
-  if (error instanceof AuthenticationError) {
-    await request.audit('access.unauthenticated', { target: route, outcome: 'denied', details: { reason: error.reason } });
-  } else if (error instanceof RateLimitedError) {
-    if (error.first) await request.audit('access.rate_limited', { target: route, outcome: 'denied', details: { by: error.by } });
-  } else if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'password_change_required')) {
-    await request.audit('access.forbidden', { target: route, outcome: 'denied', details: { permission: request.routeOptions.config.permission ?? null } });
+/** Refusals of one kind from one address within this window share one audit entry. */
+const REFUSAL_WINDOW_MS = 10_000;
+
+/**
+ * Audits refusals without letting a flood of them flood the trail: the first refusal of a kind
+ * (address, principal, route, reason) in a window is written, the rest are counted into the next
+ * entry of that kind (`repeated`).
+ */
+class RefusalAuditor {
+  private readonly recent = new Map<string, { at: number; repeated: number }>();
+
+  async record(request: FastifyRequest, error: unknown): Promise<void> {
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    let action: string;
+    let details: Record<string, unknown>;
+    if (error instanceof AuthenticationError) {
+      action = 'access.unauthenticated';
+      details = { reason: error.reason };
+    } else if (error instanceof RateLimitedError) {
+      if (!error.first) return; // one entry per window per limit already
+      action = 'access.rate_limited';
+      details = { by: error.by };
+    } else if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'password_change_required')) {
+      action = 'access.forbidden';
+      details = { permission: request.routeOptions.config.permission ?? null, reason: error.code };
+    } else {
+      return;
+    }
+    const key = `${action}|${request.ip}|${actorOf(request.principal)}|${route}|${JSON.stringify(details)}`;
+    const now = Date.now();
+    const seen = this.recent.get(key);
+    if (seen && now - seen.at < REFUSAL_WINDOW_MS) {
+      seen.repeated++;
+      return;
+    }
+    if (this.recent.size > 10_000) this.recent.clear(); // bounded, whatever an attacker varies
+    this.recent.set(key, { at: now, repeated: 0 });
+    await request.audit(action, { target: route, outcome: 'denied', details: seen?.repeated ? { ...details, repeated: seen.repeated } : details });
   }
 }

@@ -57,9 +57,10 @@ class GrantAccess implements Access {
   private readonly read = new Set<string>();
   private readonly write = new Set<string>();
 
-  constructor(permissions: readonly Permission[], grants: readonly SourceGrant[]) {
+  /** `readable: false` for write-only access (ingest keys): the grants then allow writing only. */
+  constructor(permissions: readonly Permission[], grants: readonly SourceGrant[], readable = true) {
     for (const grant of grants) {
-      this.read.add(grant.source);
+      if (readable) this.read.add(grant.source);
       if (grant.access === 'write') this.write.add(grant.source);
     }
     // A role or key without any write grant cannot ingest, whatever its route permissions say.
@@ -90,37 +91,16 @@ export function roleAccess(role: string, customGrants: readonly SourceGrant[] | 
   return new GrantAccess([...READER, 'events:write'], customGrants);
 }
 
-/** An API key's access: its scopes, narrowed to its sources. */
+/** An API key's access: its scopes, narrowed to its sources. An ingest-only key reads nothing back. */
 export function keyAccess(scopes: readonly KeyScope[], sources: readonly string[]): Access {
-  const permissions = new Set<Permission>();
-  const readOnly = scopes.includes('read') && !scopes.includes('ingest') && !scopes.includes('admin');
+  const permissions = new Set<Permission>(['authenticated']);
   if (scopes.includes('admin')) for (const p of ALL) permissions.add(p);
   if (scopes.includes('read')) for (const p of READER) permissions.add(p);
-  if (scopes.includes('ingest')) permissions.add('events:write').add('authenticated');
-  const access = readOnly ? 'read' : 'write';
-  const grants: SourceGrant[] = sources.map((source) => ({ source, access }));
-  if (!scopes.includes('read') && !scopes.includes('admin')) {
-    // An ingest-only key writes its sources but reads none of them.
-    return new WriteOnlyAccess(new GrantAccess([...permissions], grants));
-  }
-  return new GrantAccess([...permissions], grants);
-}
-
-/** Ingest keys: may write their sources, never read them back. */
-class WriteOnlyAccess implements Access {
-  constructor(private readonly inner: Access) {}
-  has(permission: Permission): boolean {
-    return this.inner.has(permission);
-  }
-  canRead(): boolean {
-    return false;
-  }
-  canWrite(source: string): boolean {
-    return this.inner.canWrite(source);
-  }
-  readsAll(): boolean {
-    return false;
-  }
+  if (scopes.includes('ingest')) permissions.add('events:write');
+  const writes = scopes.includes('ingest') || scopes.includes('admin');
+  const reads = scopes.includes('read') || scopes.includes('admin');
+  const grants: SourceGrant[] = sources.map((source) => ({ source, access: writes ? 'write' : 'read' }));
+  return new GrantAccess([...permissions], grants, reads);
 }
 
 /** Full access, for the local command line (whoever can read the data dir's signing secret owns the data). */
