@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, DuckDBTimestampTZValue } from '@duckdb/node-api';
+import { createKey, login } from './lib/credentials.js';
 import { sampleEvents } from './lib/events.js';
 import { load } from './lib/load.js';
 import { startBareFastify, startSightline } from './lib/processes.js';
@@ -56,11 +57,15 @@ export async function benchIngest({ seconds = 10, rawRows = 2_000_000 } = {}) {
   const server = await startSightline(dataDir);
   let batched;
   let single;
+  // Ingest as machines do: with an API key (scope ingest, source shop), sent on every request.
+  let headers;
   try {
+    const key = await createKey(server.url, await login(server.url), { name: 'bench ingest', scopes: ['ingest'], sources: ['shop'] });
+    headers = { authorization: `Bearer ${key}` };
     const batchBody = JSON.stringify({ events: sampleEvents(100) });
-    batched = await load({ url: `${server.url}/v1/events`, body: batchBody, connections: 100, seconds });
+    batched = await load({ url: `${server.url}/v1/events`, body: batchBody, connections: 100, seconds, headers });
     const singleBody = JSON.stringify(sampleEvents(1));
-    single = await load({ url: `${server.url}/v1/events`, body: singleBody, connections: 100, seconds });
+    single = await load({ url: `${server.url}/v1/events`, body: singleBody, connections: 100, seconds, headers });
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -69,7 +74,8 @@ export async function benchIngest({ seconds = 10, rawRows = 2_000_000 } = {}) {
   const bare = await startBareFastify();
   let bareSingle;
   try {
-    bareSingle = await load({ url: `${bare.url}/v1/events`, body: JSON.stringify(sampleEvents(1)), connections: 100, seconds });
+    // The same request bytes, key included; the bare route reads no header beyond the content type.
+    bareSingle = await load({ url: `${bare.url}/v1/events`, body: JSON.stringify(sampleEvents(1)), connections: 100, seconds, headers });
   } finally {
     await bare.stop();
   }

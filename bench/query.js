@@ -7,6 +7,7 @@ import { buildApp } from '../apps/server/dist/app.js';
 import { loadConfig } from '../apps/server/dist/config.js';
 import { openDuckDbStores } from '../apps/server/dist/store/duckdb/index.js';
 import { planQuery } from '../packages/query/dist/index.js';
+import { BENCH_ADMIN } from './lib/credentials.js';
 import { ROOT } from './lib/processes.js';
 
 const DAY = 86_400_000;
@@ -18,7 +19,8 @@ function dataset(events) {
   if (existsSync(marker)) return { dir, ...JSON.parse(readFileSync(marker, 'utf8')) };
   const started = Date.now();
   const result = spawnSync(process.execPath, [path.join(ROOT, 'apps/server/bin/sightline.js'), 'demo', '--events', String(events), '--days', '90', '--seed', '1'], {
-    env: { ...process.env, SIGHTLINE_DATA_DIR: dir, SIGHTLINE_PORT: '9' },
+    // The bench admin is the data set's first admin (a data set made before accounts gets it at its first bench).
+    env: { ...process.env, SIGHTLINE_DATA_DIR: dir, SIGHTLINE_PORT: '9', SIGHTLINE_ADMIN_EMAIL: BENCH_ADMIN.email, SIGHTLINE_ADMIN_PASSWORD: BENCH_ADMIN.password },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (result.status !== 0) throw new Error('demo load failed');
@@ -102,20 +104,35 @@ const round = (x) => Math.round(x * 100) / 100;
 export async function benchQuery({ events = 10_000_000, rounds = 30 } = {}) {
   const data = dataset(events);
   const stores = await openDuckDbStores(data.dir);
-  const app = await buildApp(loadConfig({}, { dataDir: data.dir, logLevel: 'warn' }), { stores, clock: () => data.end });
+  // Query limits are per user (100/s by default): switched off, so that no round is ever refused.
+  const off = { ip: { points: 0, seconds: 1 }, user: { points: 0, seconds: 1 }, key: { points: 0, seconds: 1 } };
+  const config = loadConfig(
+    {},
+    {
+      dataDir: data.dir,
+      logLevel: 'warn',
+      adminEmail: BENCH_ADMIN.email,
+      adminPassword: BENCH_ADMIN.password,
+      rateLimits: { ingest: off, query: off, auth: off, api: off },
+    },
+  );
+  const app = await buildApp(config, { stores, clock: () => data.end });
+  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: BENCH_ADMIN });
+  if (login.statusCode !== 200) throw new Error(`bench admin login failed (${login.statusCode}); remove ${data.dir} to make the data set again`);
+  const headers = { authorization: `Bearer ${login.json().access_token}` };
   const raw = await stores.instance.connect();
   const figures = { events, dataset_load_seconds: data.load_seconds };
   try {
     for (const c of cases(data.end - 30 * DAY, data.end)) {
       const runEngine = async () => {
-        const res = await app.inject({ method: 'POST', url: '/v1/query', payload: c.query });
+        const res = await app.inject({ method: 'POST', url: '/v1/query', payload: c.query, headers });
         if (res.statusCode !== 200) throw new Error(`${c.name}: ${res.body}`);
         return res.json();
       };
       const runRaw = async () => (await raw.runAndReadAll(c.sql, c.params)).getRowsJS();
       // The engine's own SQL run bare: the difference to runEngine is the engine's overhead
       // (validation, planning, shaping, HTTP handling), whatever SQL it chose.
-      const metrics = new Map((await app.inject('/v1/metrics')).json().metrics.map((m) => [m.name, m]));
+      const metrics = new Map((await app.inject({ url: '/v1/metrics', headers })).json().metrics.map((m) => [m.name, m]));
       const plan = planQuery(c.query, { now: data.end, metrics });
       const runEngineSql = async () => Promise.all(plan.statements.map(async (st) => (await raw.runAndReadAll(st.sql, st.params)).getRowsJS()));
       // Both answer the same question: check it before timing anything.

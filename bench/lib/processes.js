@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverEnv } from './credentials.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../..');
@@ -34,9 +35,10 @@ function stop(child) {
   });
 }
 
-export function startSightline(dataDir) {
+/** The real server on `dataDir`, with the bench admin and generous rate limits unless `env` says otherwise. */
+export function startSightline(dataDir, env = {}) {
   // Sightline logs at warn here; the listening line is printed by the bench wrapper below.
-  return startProcess([path.join(ROOT, 'bench/lib/sightline-server.js')], { SIGHTLINE_DATA_DIR: dataDir });
+  return startProcess([path.join(ROOT, 'bench/lib/sightline-server.js')], serverEnv({ SIGHTLINE_DATA_DIR: dataDir, ...env }));
 }
 
 export function startBareFastify() {

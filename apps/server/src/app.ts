@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { registerErrorHandling } from './errors.js';
@@ -16,17 +15,24 @@ import { signingSecret } from './features/auth/signing-secret.js';
 import { registerCatalogRoutes } from './features/catalog/routes.js';
 import { seedPackMetrics } from './features/catalog/seed.js';
 import { createCatalogService } from './features/catalog/service.js';
+import { PII_HASH_INFO, PiiHasher, PiiRules } from './features/ingest/pii.js';
 import { registerIngestRoutes } from './features/ingest/routes.js';
 import { createIngestService, type IngestService } from './features/ingest/service.js';
 import { registerKeyRoutes } from './features/keys/routes.js';
 import { createKeyService } from './features/keys/service.js';
 import { registerOpsRoutes } from './features/ops/routes.js';
+import { registerPrivacyRoutes } from './features/privacy/routes.js';
+import { createPrivacyService } from './features/privacy/service.js';
 import { registerQueryRoutes } from './features/query/routes.js';
 import { createQueryService } from './features/query/service.js';
 import { registerRoleRoutes } from './features/roles/routes.js';
 import { createRoleService } from './features/roles/service.js';
+import { answerFrameworkError, loggerOptions, registerHardening, requestIdOf } from './features/security/http-hardening.js';
 import { LoginGuard } from './features/security/login-guard.js';
 import { createRateLimiter } from './features/security/rate-limiter.js';
+import { secretBoxOf } from './features/security/secret-box.js';
+import { registerSourceRoutes } from './features/sources/routes.js';
+import { createSourceService, type SourceService } from './features/sources/service.js';
 import { registerUserRoutes } from './features/users/routes.js';
 import { createUserService } from './features/users/service.js';
 import { createTelemetry, instrumentRequests } from './observability/telemetry.js';
@@ -59,14 +65,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const telemetry = createTelemetry();
 
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      // Never log bodies, headers with credentials or property values.
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-    },
+    // Never tokens, passwords, API keys, e-mails or property values; the route pattern, not the URL.
+    logger: loggerOptions(config.logLevel),
     bodyLimit: config.maxBodyBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A client's x-request-id only when it is safe to echo and log (requestIdOf), else a fresh one.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    frameworkErrors: answerFrameworkError,
     trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   });
@@ -74,6 +79,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
+  await registerHardening(app, config);
   instrumentRequests(app, telemetry);
 
   // Accounts and access: who is asking (tokens, keys), what they may do, and the trail of it.
@@ -93,7 +99,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   if (stores.created) await seedPackMetrics(stores.meta);
   const catalog = createCatalogService(stores.meta);
-  const ingest = createIngestService({ store: stores.events, clock, telemetry });
+  // Sources: PII rules applied at ingest (cached in memory), secrets sealed at rest.
+  const secretBox = secretBoxOf(config);
+  const pii = new PiiRules(new PiiHasher(secretBox.deriveKeys(PII_HASH_INFO)));
+  const sources = createSourceService({ sources: stores.sources, pii, box: secretBox });
+  await sources.load();
+  await rotateSourceSecrets(app, sources);
+  const ingest = createIngestService({ store: stores.events, clock, telemetry, pii });
   const query = createQueryService({ store: stores.events, catalog, clock, telemetry });
   app.decorate('ingest', ingest);
   app.decorate('eventStore', stores.events);
@@ -108,6 +120,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerRoleRoutes(app, { roles: createRoleService({ roles: stores.roles, users: stores.users, directory }) });
   registerKeyRoutes(app, { keys: createKeyService({ keys: stores.keys, directory }) });
   registerAuditRoutes(app, { audit });
+  registerSourceRoutes(app, { sources });
+  registerPrivacyRoutes(app, { privacy: createPrivacyService({ events: stores.events, hasher: pii.hasher }) });
 
   app.addHook('onClose', async () => {
     await directory.close(); // writes the keys' last-used times
@@ -115,4 +129,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (!options.stores) await stores.close();
   });
   return app;
+}
+
+/**
+ * Secrets sealed under a previous key are re-encrypted under the current one at start, so that a
+ * rotation is: set the new SIGHTLINE_SECRET_KEY, list the old one in SIGHTLINE_SECRET_KEYS_PREVIOUS,
+ * restart, and drop the old one at a later restart.
+ */
+async function rotateSourceSecrets(app: FastifyInstance, sources: SourceService): Promise<void> {
+  const { reencrypted, failed } = await sources.rotateSecrets();
+  if (reencrypted > 0) app.log.info({ reencrypted }, 'webhook secrets re-encrypted under the current secret key');
+  for (const { source, reason } of failed) {
+    app.log.warn({ source, reason }, 'a webhook secret could not be opened with any configured secret key');
+  }
 }

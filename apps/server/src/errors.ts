@@ -36,7 +36,8 @@ function fromFastify(error: FastifyError): Problem | undefined {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problemOf('payload_too_large', error.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problemOf('unsupported_media_type', error.message);
+      // Reached by a body without a Content-Type; other types are refused earlier (http-hardening.ts).
+      return problemOf('unsupported_media_type', 'Send the body with Content-Type: application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

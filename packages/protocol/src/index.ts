@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './event.js';
 export * from './query.js';
 export * from './auth.js';
+export * from './sources.js';

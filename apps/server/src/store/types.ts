@@ -1,4 +1,4 @@
-import type { AuditOutcome, IngestResult, KeyScope, SourceGrant } from '@sightline/protocol';
+import type { AuditOutcome, IngestResult, KeyScope, PiiAction, SourceGrant, StoredEvent } from '@sightline/protocol';
 
 /** An event ready to store: validated, defaults resolved, props already serialized. */
 export interface ResolvedEvent {
@@ -24,6 +24,15 @@ export interface EventStore {
   readonly dialectName: 'duckdb' | 'postgres';
   append(events: readonly ResolvedEvent[]): Promise<IngestResult>;
   query(sql: string, params: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Every stored event whose actor is one of `actors` (an actor id and its hashed forms), across all
+   * sources (or only `sources`), in time order, chunk by chunk: memory stays flat however many there are.
+   */
+  eventsOfActor(actors: readonly string[], sources?: readonly string[]): AsyncIterable<StoredEvent[]>;
+  /** Deletes every event whose actor is one of `actors` (only in `sources` when given); returns how many. */
+  eraseActor(actors: readonly string[], sources?: readonly string[]): Promise<number>;
+  /** The sources that hold events of one of `actors`. */
+  sourcesOfActor(actors: readonly string[]): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -183,7 +192,7 @@ export interface AuditStore {
 }
 
 /** PII rule of one field: `props.email` → hash, `props.card` → drop, `props.name` → mask. */
-export type PiiAction = 'hash' | 'mask' | 'drop';
+export type { PiiAction };
 
 export interface StoredSource {
   name: string;
@@ -191,6 +200,8 @@ export interface StoredSource {
   retentionDays: number | null;
   /** Field path (`actor` or `props.<path>`) → what is done to it at ingest. */
   pii: Record<string, PiiAction>;
+  /** The webhook secret sealed by the SecretBox (never the secret in clear), or null. */
+  webhookSecret: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -201,4 +212,9 @@ export interface SourceStore {
   /** Returns true when the source was created, false when it replaced one. */
   put(source: StoredSource): Promise<boolean>;
   delete(name: string): Promise<boolean>;
+  /**
+   * Replaces a sealed webhook secret only if it is still `expected` (key rotation re-encrypts
+   * without overwriting a change made meanwhile); returns whether it did.
+   */
+  replaceWebhookSecret(name: string, expected: string, sealed: string): Promise<boolean>;
 }

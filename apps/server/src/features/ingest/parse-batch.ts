@@ -1,5 +1,6 @@
 import type { ErrorDetail } from '@sightline/protocol';
 import { AppError } from '../../errors.js';
+import { checkDepth } from '../security/http-hardening.js';
 
 /** An NDJSON body, kept as text by its content-type parser so each line can be located on error. */
 export class NdjsonBody {
@@ -10,10 +11,10 @@ export class NdjsonBody {
  * Accepts the three forms of a batch — {"events":[…]}, a bare array, NDJSON — and returns its
  * items. Errors use paths as if the batch had been sent as {"events":[…]}.
  */
-export function batchItems(body: unknown, maxEvents: number): unknown[] {
+export function batchItems(body: unknown, maxEvents: number, maxDepth: number): unknown[] {
   let items: unknown[];
   if (body instanceof NdjsonBody) {
-    items = ndjsonItems(body.text);
+    items = ndjsonItems(body.text, maxDepth);
   } else if (Array.isArray(body)) {
     items = body;
   } else if (body !== null && typeof body === 'object') {
@@ -43,7 +44,7 @@ export function batchItems(body: unknown, maxEvents: number): unknown[] {
   return items;
 }
 
-function ndjsonItems(text: string): unknown[] {
+function ndjsonItems(text: string, maxDepth: number): unknown[] {
   const items: unknown[] = [];
   const errors: ErrorDetail[] = [];
   const lines = text.split('\n');
@@ -61,5 +62,7 @@ function ndjsonItems(text: string): unknown[] {
   if (errors.length > 0) {
     throw new AppError('invalid_body', { detail: 'Some NDJSON lines are not valid JSON; nothing was stored', errors });
   }
+  // The same nesting limit as a JSON body (its parser checks that), one line at a time.
+  items.forEach((item, i) => checkDepth(item, maxDepth, `/events/${i}`));
   return items;
 }

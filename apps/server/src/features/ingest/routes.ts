@@ -11,6 +11,6 @@ export function registerIngestRoutes(app: FastifyInstance, deps: { config: Confi
     (_request, body, done) => done(null, new NdjsonBody(body as string)),
   );
   app.post('/v1/events', { bodyLimit: config.maxBodyBytes, config: { permission: 'events:write', rateGroup: 'ingest' } }, async (request) => {
-    return ingest.ingest(batchItems(request.body, config.maxBatchEvents), { access: request.principal?.access });
+    return ingest.ingest(batchItems(request.body, config.maxBatchEvents, config.maxJsonDepth), { access: request.principal?.access });
   });
 }

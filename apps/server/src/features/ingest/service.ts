@@ -3,6 +3,7 @@ import { AppError } from '../../errors.js';
 import type { Telemetry } from '../../observability/telemetry.js';
 import type { Access } from '../auth/permissions.js';
 import type { EventStore, ResolvedEvent } from '../../store/types.js';
+import type { PiiRules } from './pii.js';
 import { checkEvent } from './validate-event.js';
 
 /** At most this many error entries are returned for one batch; the count says how many there were. */
@@ -17,8 +18,8 @@ export interface IngestService {
   ingest(items: readonly unknown[], options?: { access?: Access }): Promise<IngestResult>;
 }
 
-export function createIngestService(deps: { store: EventStore; clock: () => number; telemetry: Telemetry }): IngestService {
-  const { store, clock, telemetry } = deps;
+export function createIngestService(deps: { store: EventStore; clock: () => number; telemetry: Telemetry; pii?: PiiRules }): IngestService {
+  const { store, clock, telemetry, pii } = deps;
   return {
     async ingest(items, options = {}) {
       if (options.access) checkWritable(items, options.access);
@@ -26,8 +27,9 @@ export function createIngestService(deps: { store: EventStore; clock: () => numb
       const events: ResolvedEvent[] = new Array(items.length);
       const errors: ErrorDetail[] = [];
       let badEvents = 0;
+      const piiBatch = pii?.batch();
       for (let i = 0; i < items.length; i++) {
-        const checked = checkEvent(items[i], `/events/${i}`, now);
+        const checked = checkEvent(items[i], `/events/${i}`, now, piiBatch);
         if (checked.ok) {
           events[i] = checked.event;
         } else {

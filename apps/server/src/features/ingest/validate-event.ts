@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { EVENT_LIMITS, EventInput, TIMESTAMP_PATTERN, pointerSegment, type ErrorDetail } from '@sightline/protocol';
 import { v7 as uuidv7 } from 'uuid';
 import type { ResolvedEvent } from '../../store/types.js';
+import type { PiiBatch } from './pii.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, removeAdditional: false, coerceTypes: false });
 const checkShape = ajv.compile(EventInput);
@@ -14,9 +15,10 @@ export type EventCheck = { ok: true; event: ResolvedEvent } | { ok: false; error
 
 /**
  * Validates one event of a batch and resolves its defaults. `base` is the event's JSON Pointer in
- * the batch as if it had been sent as {"events":[…]} (e.g. `/events/3`).
+ * the batch as if it had been sent as {"events":[…]} (e.g. `/events/3`). `pii` rewrites the actor
+ * and props by the rules of the event's source, before anything is stored.
  */
-export function checkEvent(input: unknown, base: string, now: number): EventCheck {
+export function checkEvent(input: unknown, base: string, now: number, pii?: PiiBatch): EventCheck {
   if (!checkShape(input)) return { ok: false, errors: shapeErrors(base, checkShape.errors ?? []) };
   const event = input as EventInput;
   const errors: ErrorDetail[] = [];
@@ -33,12 +35,22 @@ export function checkEvent(input: unknown, base: string, now: number): EventChec
   let props: string | null = null;
   if (event.props !== undefined && event.props !== null) {
     props = JSON.stringify(event.props);
+    // The limit is on what the client sent, whether or not PII rules make it longer (hashes) or shorter.
     if (Buffer.byteLength(props) > EVENT_LIMITS.propsBytes) {
       errors.push({ path: `${base}/props`, message: `is larger than ${EVENT_LIMITS.propsBytes} bytes as JSON` });
     }
   }
 
   if (errors.length > 0) return { ok: false, errors };
+  let actor = event.actor ?? null;
+  const rules = pii?.forSource(event.source);
+  if (pii && rules) {
+    // The shape check above made props a plain object (or null).
+    const given = (event.props ?? null) as Record<string, unknown> | null;
+    const rewritten = rules.apply(actor, given, pii.hash);
+    actor = rewritten.actor;
+    if (rewritten.props !== given) props = rewritten.props === null ? null : JSON.stringify(rewritten.props);
+  }
   return {
     ok: true,
     event: {
@@ -46,7 +58,7 @@ export function checkEvent(input: unknown, base: string, now: number): EventChec
       source: event.source,
       name: event.name,
       ts,
-      actor: event.actor ?? null,
+      actor,
       value: event.value ?? null,
       props,
     },

@@ -1,5 +1,5 @@
 import { DOUBLE, type DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import type { IngestResult } from '@sightline/protocol';
+import type { IngestResult, StoredEvent } from '@sightline/protocol';
 import type { EventStore, ResolvedEvent, Row } from '../types.js';
 import { ConnectionPool } from './connection-pool.js';
 import { EventWriter } from './event-writer.js';
@@ -10,12 +10,13 @@ export class DuckDbEventStore implements EventStore {
   readonly dialectName = 'duckdb';
 
   private constructor(
+    private readonly instance: DuckDBInstance,
     private readonly writer: EventWriter,
     private readonly readers: ConnectionPool,
   ) {}
 
   static async open(instance: DuckDBInstance, readConnections = 2): Promise<DuckDbEventStore> {
-    return new DuckDbEventStore(await EventWriter.open(instance), await ConnectionPool.open(instance, readConnections));
+    return new DuckDbEventStore(instance, await EventWriter.open(instance), await ConnectionPool.open(instance, readConnections));
   }
 
   append(events: readonly ResolvedEvent[]): Promise<IngestResult> {
@@ -30,6 +31,37 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
+  async *eventsOfActor(actors: readonly string[], sources?: readonly string[]): AsyncIterable<StoredEvent[]> {
+    const where = actorFilter(actors, sources);
+    if (!where) return;
+    // A connection of its own: a long export to a slow client must not hold one of the pooled
+    // readers that dashboards share. DuckDB streams the result chunk by chunk (2048 rows each), and
+    // the next chunk is fetched only when the consumer asks for it.
+    const connection = await this.instance.connect();
+    try {
+      const result = await connection.stream(
+        `SELECT id, source, name, epoch_ms(ts), actor, value, props::VARCHAR FROM events WHERE ${where.sql} ORDER BY ts, seq`,
+        where.params,
+      );
+      for await (const rows of result.yieldRowsJs()) yield rows.map(toStoredEvent);
+    } finally {
+      // Also reached when the consumer stops early (a client that went away).
+      connection.closeSync();
+    }
+  }
+
+  eraseActor(actors: readonly string[], sources?: readonly string[]): Promise<number> {
+    const where = actorFilter(actors, sources);
+    if (!where) return Promise.resolve(0);
+    return this.readers.use(async (connection) => Number((await connection.run(`DELETE FROM events WHERE ${where.sql}`, where.params)).rowsChanged));
+  }
+
+  async sourcesOfActor(actors: readonly string[]): Promise<string[]> {
+    const where = actorFilter(actors);
+    if (!where) return [];
+    return (await this.query(`SELECT DISTINCT source FROM events WHERE ${where.sql} ORDER BY source`, where.params)).map((row) => String(row[0]));
+  }
+
   async ping(): Promise<void> {
     await this.query('SELECT 1', []);
   }
@@ -38,6 +70,28 @@ export class DuckDbEventStore implements EventStore {
     await this.writer.close();
     this.readers.close();
   }
+}
+
+/** `actor IN ($1, …) [AND source IN (…)]`, every value bound; undefined when it can match nothing. */
+function actorFilter(actors: readonly string[], sources?: readonly string[]): { sql: string; params: string[] } | undefined {
+  if (actors.length === 0 || sources?.length === 0) return undefined;
+  const list = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+  let sql = `actor IN (${list(1, actors.length)})`;
+  if (sources) sql += ` AND source IN (${list(actors.length + 1, sources.length)})`;
+  return { sql, params: [...actors, ...(sources ?? [])] };
+}
+
+function toStoredEvent(row: unknown[]): StoredEvent {
+  const [id, source, name, ts, actor, value, props] = row.map(toPlainValue);
+  return {
+    id: String(id),
+    source: String(source),
+    name: String(name),
+    ts: Number(ts),
+    actor: actor === null ? null : String(actor),
+    value: value === null ? null : Number(value),
+    props: props === null ? null : (JSON.parse(String(props)) as Record<string, unknown>),
+  };
 }
 
 /**

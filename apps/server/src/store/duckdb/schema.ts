@@ -81,6 +81,8 @@ export const MIGRATIONS: readonly string[] = [
      created_at TIMESTAMPTZ NOT NULL,
      updated_at TIMESTAMPTZ NOT NULL
    );`,
+  // A source's webhook secret, sealed with AES-256-GCM (features/security/secret-box.ts), never in clear.
+  `ALTER TABLE sources ADD COLUMN webhook_secret VARCHAR;`,
 ];
 
 /**

@@ -2,14 +2,15 @@ import type { PiiAction, SourceStore, StoredSource } from '../types.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { execute, nullableNumber, parseJson, readRows, tsParam } from './sql.js';
 
-const COLUMNS = 'name, description, retention_days, pii::VARCHAR, epoch_ms(created_at), epoch_ms(updated_at)';
+const COLUMNS = 'name, description, retention_days, pii::VARCHAR, webhook_secret, epoch_ms(created_at), epoch_ms(updated_at)';
 
-function toSource([name, description, retentionDays, pii, createdAt, updatedAt]: unknown[]): StoredSource {
+function toSource([name, description, retentionDays, pii, webhookSecret, createdAt, updatedAt]: unknown[]): StoredSource {
   return {
     name: String(name),
     description: String(description),
     retentionDays: nullableNumber(retentionDays),
     pii: parseJson<Record<string, PiiAction>>(pii),
+    webhookSecret: webhookSecret === null || webhookSecret === undefined ? null : String(webhookSecret),
     createdAt: Number(createdAt),
     updatedAt: Number(updatedAt),
   };
@@ -31,10 +32,11 @@ export class DuckDbSourceStore implements SourceStore {
     return this.pool.use(async (connection) => {
       const existed = await connection.runAndReadAll('SELECT 1 FROM sources WHERE name = $1', [source.name]);
       await connection.run(
-        `INSERT INTO sources VALUES ($1, $2, $3, $4::JSON, ${tsParam(5)}, ${tsParam(6)})
+        `INSERT INTO sources (name, description, retention_days, pii, created_at, updated_at, webhook_secret)
+         VALUES ($1, $2, $3, $4::JSON, ${tsParam(5)}, ${tsParam(6)}, $7)
          ON CONFLICT (name) DO UPDATE SET description = excluded.description, retention_days = excluded.retention_days,
-           pii = excluded.pii, updated_at = excluded.updated_at`,
-        [source.name, source.description, source.retentionDays, JSON.stringify(source.pii), source.createdAt, source.updatedAt],
+           pii = excluded.pii, updated_at = excluded.updated_at, webhook_secret = excluded.webhook_secret`,
+        [source.name, source.description, source.retentionDays, JSON.stringify(source.pii), source.createdAt, source.updatedAt, source.webhookSecret],
       );
       return existed.currentRowCount === 0;
     });
@@ -42,5 +44,9 @@ export class DuckDbSourceStore implements SourceStore {
 
   async delete(name: string): Promise<boolean> {
     return (await execute(this.pool, 'DELETE FROM sources WHERE name = $1', [name])) > 0;
+  }
+
+  async replaceWebhookSecret(name: string, expected: string, sealed: string): Promise<boolean> {
+    return (await execute(this.pool, 'UPDATE sources SET webhook_secret = $3 WHERE name = $1 AND webhook_secret = $2', [name, expected, sealed])) > 0;
   }
 }

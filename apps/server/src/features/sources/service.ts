@@ -1,0 +1,170 @@
+import type { Source, SourceCreateBody, SourcePatchBody } from '@sightline/protocol';
+import { AppError } from '../../errors.js';
+import type { PiiAction, SourceStore, StoredSource } from '../../store/types.js';
+import type { Access } from '../auth/permissions.js';
+import { piiRuleErrors, type PiiRules } from '../ingest/pii.js';
+import { SecretBoxError, type SecretBox } from '../security/secret-box.js';
+
+export interface SourceChange {
+  source: Source;
+  /** The fields the request set (for the audit trail; never their secret values). */
+  fields: string[];
+}
+
+export interface RotationResult {
+  /** Secrets re-encrypted under the current key. */
+  reencrypted: number;
+  /** Sources whose secret could not be opened (unknown key or failed integrity check). */
+  failed: { source: string; reason: SecretBoxError['reason'] }[];
+}
+
+export interface SourceService {
+  /** Loads every source's PII rules into the ingest cache (at start). */
+  load(): Promise<void>;
+  list(access: Access): Promise<Source[]>;
+  get(access: Access, name: string): Promise<Source>;
+  create(access: Access, body: SourceCreateBody): Promise<SourceChange>;
+  update(access: Access, name: string, body: SourcePatchBody): Promise<SourceChange>;
+  remove(access: Access, name: string): Promise<void>;
+  /** The webhook secret in clear, for whatever verifies the source's signed webhooks. */
+  webhookSecret(name: string): Promise<string | undefined>;
+  /** Re-encrypts every webhook secret sealed under an older key with the current key. */
+  rotateSecrets(): Promise<RotationResult>;
+}
+
+/** Binds a sealed secret to its record: a ciphertext copied to another source does not open there. */
+const webhookContext = (source: string) => `source:${source}:webhook_secret`;
+
+function publicSource(s: StoredSource): Source {
+  return {
+    name: s.name,
+    description: s.description,
+    retention_days: s.retentionDays,
+    pii: s.pii,
+    has_webhook_secret: s.webhookSecret !== null,
+    created_at: new Date(s.createdAt).toISOString(),
+    updated_at: new Date(s.updatedAt).toISOString(),
+  };
+}
+
+function checkRules(rules: Readonly<Record<string, string>> | undefined): Record<string, PiiAction> | undefined {
+  if (rules === undefined) return undefined;
+  const errors = piiRuleErrors(rules);
+  if (errors.length > 0) throw new AppError('invalid_request', { detail: 'The PII rules are not valid', errors });
+  return { ...rules } as Record<string, PiiAction>;
+}
+
+export function createSourceService(deps: { sources: SourceStore; pii: PiiRules; box: SecretBox; clock?: () => number }): SourceService {
+  const { sources, pii, box } = deps;
+  const clock = deps.clock ?? Date.now;
+  // Changes run one at a time: a create cannot race another create of the same name, and the
+  // ingest cache is refreshed in the order the store saw the changes.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const notFound = (name: string) => new AppError('not_found', { detail: `No source named "${name}"` });
+  const readable = async (access: Access, name: string): Promise<StoredSource> => {
+    const source = access.canRead(name) ? await sources.get(name) : undefined;
+    if (!source) throw notFound(name); // not visible to you is not found
+    return source;
+  };
+  const checkWritable = (access: Access, name: string) => {
+    if (!access.canWrite(name)) throw new AppError('forbidden', { detail: `You may not change the source "${name}"` });
+  };
+
+  return {
+    async load() {
+      for (const source of await sources.list()) pii.set(source.name, source.pii);
+    },
+
+    async list(access) {
+      return (await sources.list()).filter((s) => access.canRead(s.name)).map(publicSource);
+    },
+
+    async get(access, name) {
+      return publicSource(await readable(access, name));
+    },
+
+    create(access, body) {
+      checkWritable(access, body.name);
+      const rules = checkRules(body.pii) ?? {};
+      return serially(async () => {
+        if (await sources.get(body.name)) throw new AppError('conflict', { detail: `A source named "${body.name}" already exists` });
+        const now = clock();
+        const source: StoredSource = {
+          name: body.name,
+          description: body.description ?? '',
+          retentionDays: body.retention_days ?? null,
+          pii: rules,
+          webhookSecret: body.webhook_secret === undefined ? null : box.encrypt(body.webhook_secret, webhookContext(body.name)),
+          createdAt: now,
+          updatedAt: now,
+        };
+        await sources.put(source);
+        pii.set(source.name, source.pii);
+        return { source: publicSource(source), fields: Object.keys(body).filter((k) => k !== 'name') };
+      });
+    },
+
+    update(access, name, body) {
+      const rules = checkRules(body.pii);
+      return serially(async () => {
+        const current = await readable(access, name);
+        checkWritable(access, name);
+        const next: StoredSource = {
+          ...current,
+          description: body.description ?? current.description,
+          retentionDays: body.retention_days === undefined ? current.retentionDays : body.retention_days,
+          pii: rules ?? current.pii,
+          webhookSecret:
+            body.webhook_secret === undefined
+              ? current.webhookSecret
+              : body.webhook_secret === null
+                ? null
+                : box.encrypt(body.webhook_secret, webhookContext(name)),
+          updatedAt: clock(),
+        };
+        await sources.put(next);
+        pii.set(name, next.pii);
+        return { source: publicSource(next), fields: Object.keys(body) };
+      });
+    },
+
+    remove(access, name) {
+      return serially(async () => {
+        await readable(access, name);
+        checkWritable(access, name);
+        if (!(await sources.delete(name))) throw notFound(name);
+        pii.remove(name);
+      });
+    },
+
+    async webhookSecret(name) {
+      const sealed = (await sources.get(name))?.webhookSecret;
+      return sealed == null ? undefined : box.decrypt(sealed, webhookContext(name));
+    },
+
+    rotateSecrets() {
+      return serially(async () => {
+        const result: RotationResult = { reencrypted: 0, failed: [] };
+        for (const source of await sources.list()) {
+          const sealed = source.webhookSecret;
+          if (sealed === null || !box.isStale(sealed)) continue;
+          let resealed: string;
+          try {
+            resealed = box.reencrypt(sealed, webhookContext(source.name));
+          } catch (error) {
+            if (!(error instanceof SecretBoxError)) throw error;
+            result.failed.push({ source: source.name, reason: error.reason });
+            continue;
+          }
+          if (await sources.replaceWebhookSecret(source.name, sealed, resealed)) result.reencrypted++;
+        }
+        return result;
+      });
+    },
+  };
+}
