@@ -33,8 +33,8 @@ export class AccessTokens {
     return this.sign({}, `cli:${name}`, lifetimeSeconds);
   }
 
-  /** The token's subject, or undefined when it is malformed, forged, expired or not for this API. */
-  async verify(token: string): Promise<TokenSubject | undefined> {
+  /** The token's subject and expiry (epoch ms), or undefined when it is malformed, forged, expired or not for this API. */
+  async verify(token: string): Promise<{ subject: TokenSubject; expiresAt: number } | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],
@@ -44,10 +44,11 @@ export class AccessTokens {
         requiredClaims: ['exp', 'iat', 'sub'],
       });
       const sub = payload.sub ?? '';
+      const expiresAt = payload.exp! * 1000;
       if (sub.startsWith('user:') && typeof payload.sid === 'string') {
-        return { kind: 'user', userId: sub.slice(5), sessionId: payload.sid };
+        return { subject: { kind: 'user', userId: sub.slice(5), sessionId: payload.sid }, expiresAt };
       }
-      if (sub.startsWith('cli:')) return { kind: 'cli', name: sub.slice(4) };
+      if (sub.startsWith('cli:')) return { subject: { kind: 'cli', name: sub.slice(4) }, expiresAt };
       return undefined;
     } catch (error) {
       if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;

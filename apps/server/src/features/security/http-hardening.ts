@@ -93,7 +93,11 @@ function mediaType(header: string | undefined): string | undefined {
 
 // Logs: never tokens, passwords, API keys, e-mail addresses or property values.
 
-/** Paths pino blanks wherever they appear in a log line, in case some code logs such an object. */
+/**
+ * Paths pino blanks in a log line, in case some code logs such an object. No `*.x` wildcards: pino
+ * applies them to every request's child logger too, which cost ≈ 3.5 µs per request here; the
+ * serializers below already keep bodies, headers and URLs out of request and error lines.
+ */
 const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -102,9 +106,18 @@ const REDACTED_PATHS = [
   'headers.authorization',
   'headers.cookie',
   'headers["x-api-key"]',
-  ...['authorization', 'password', 'new_password', 'current_password', 'access_token', 'refresh_token', 'token', 'api_key', 'secret', 'email', 'props'].flatMap(
-    (key) => [key, `*.${key}`],
-  ),
+  'authorization',
+  'password',
+  'new_password',
+  'current_password',
+  'access_token',
+  'refresh_token',
+  'token',
+  'api_key',
+  'secret',
+  'email',
+  'props',
+  'body',
 ];
 
 /**
@@ -160,29 +173,19 @@ export async function registerHardening(app: FastifyInstance, config: Config): P
   });
 
   // Security headers first thing, so that preflights and refusals by the guard carry them too.
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
+  // Answers of the API are per principal and often personal: no cache may keep them (a route that
+  // wants caching sets its own Cache-Control).
+  const apiHeaders = Object.freeze({ ...SECURITY_HEADERS, 'cache-control': 'no-store' });
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.url.startsWith('/v1/') ? apiHeaders : SECURITY_HEADERS);
     done();
   });
 
+  // Without an allow-list there is nothing to answer: no CORS header, preflights fall through to a
+  // 404, and no request pays for the plugin's hook.
   const allowed = new Set(config.corsOrigins);
-  await app.register(cors, {
-    // Exact matches only; any other origin (and a request without one) gets no CORS header at
-    // all, and its preflight falls through to a 404.
-    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
-    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['content-type', 'authorization', 'x-request-id'],
-    exposedHeaders: ['x-request-id', 'retry-after'],
-    // Credentials travel in the Authorization header, never in cookies.
-    credentials: false,
-    maxAge: 600,
-  });
+  if (allowed.size > 0) await registerCors(app, allowed);
 
-  // Answers of the API are per principal and often personal: no cache may keep them.
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (request.url.startsWith('/v1/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    done(null, payload);
-  });
 
   // Fastify's JSON parser (with its prototype-poisoning protection) followed by the depth limit.
   // text/plain goes: no route reads plain text, and accepting it would let a browser form post
@@ -210,5 +213,20 @@ export async function registerHardening(app: FastifyInstance, config: Config): P
     const extra = EXTRA_BODY_TYPES[`${request.method} ${request.routeOptions.url ?? ''}`] ?? [];
     if (extra.includes(type)) return done(null, payload);
     done(new AppError('unsupported_media_type', { detail: `Send the body as application/json${extra.length > 0 ? ` or ${extra.join(', ')}` : ''}` }));
+  });
+}
+
+/** CORS for exactly the allowed origins, credentials off (they travel in headers, never cookies). */
+async function registerCors(app: FastifyInstance, allowed: ReadonlySet<string>): Promise<void> {
+  await app.register(cors, {
+    // Exact matches only; any other origin (and a request without one) gets no CORS header at
+    // all, and its preflight falls through to a 404.
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['content-type', 'authorization', 'x-request-id'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    // Credentials travel in the Authorization header, never in cookies.
+    credentials: false,
+    maxAge: 600,
   });
 }
