@@ -44,7 +44,10 @@ export interface AppOptions {
   clock?: () => number;
   /** Already opened stores (the CLI shares them); by default the app opens and owns its own. */
   stores?: Stores;
-  /** Prints a line for the operator, outside the log (the first admin's one-time password). */
+  /**
+   * Prints a line for the operator, outside the JSON log (stdout): the first admin's one-time
+   * password. Standard error by default.
+   */
   announce?: (line: string) => void;
 }
 
@@ -90,7 +93,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await directory.load();
   const sessions = new Sessions(stores.sessions, accessTokens, directory, config.refreshTokenSeconds);
   const userService = createUserService({ users: stores.users, roles: stores.roles, sessions, directory });
-  await ensureFirstAdmin(config, { users: stores.users, userService, audit, announce: options.announce ?? ((line) => process.stdout.write(`${line}\n`)) });
+  await ensureFirstAdmin(config, { users: stores.users, userService, audit, announce: options.announce ?? ((line) => process.stderr.write(`${line}\n`)) });
   registerGuard(app, {
     authenticator: new Authenticator(accessTokens, directory),
     limiter: createRateLimiter(config.rateLimits),
