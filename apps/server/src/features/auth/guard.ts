@@ -51,8 +51,6 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   app.decorateRequest('principal', undefined);
 
   app.addHook('onRoute', (route) => {
-    // @fastify/cors answers preflights on its own OPTIONS route: no data, no credentials.
-    if (route.method === 'OPTIONS' && route.url.endsWith('*')) route.config = { ...route.config, permission: 'public', rateGroup: 'api' };
     const permission = route.config?.permission;
     for (const method of [route.method].flat()) table.push({ method, url: route.url, permission: permission && KNOWN.has(permission) ? permission : undefined });
   });
