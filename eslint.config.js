@@ -38,10 +38,20 @@ export default tseslint.config(
   },
   {
     files: ['packages/*/src/**'],
+    ignores: ['packages/sdk/src/**'],
     rules: {
       // Pure packages: no I/O, no environment.
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only apps/server/src/config.ts reads the environment.' }],
       'no-restricted-globals': ['error', { name: 'fetch', message: 'Pure packages do no I/O.' }],
+    },
+  },
+  {
+    // The SDK is the one package that talks to the network (fetch, WebSocket); it runs in browsers
+    // too, so it reads no environment and imports no Node built-in.
+    files: ['packages/sdk/src/**'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'The SDK takes its settings as options.' }],
+      'no-restricted-imports': ['error', { patterns: [...onlyProtocol, { group: ['node:*'], message: 'The SDK runs in browsers too: no Node built-ins.' }] }],
     },
   },
   {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const workspaces = ['packages/protocol', 'packages/query', 'apps/server'].map((w) => path.join(root, w));
+const workspaces = ['packages/protocol', 'packages/query', 'packages/sdk', 'apps/server'].map((w) => path.join(root, w));
 
 function newestMtime(dir) {
   let newest = 0;

@@ -18,6 +18,8 @@ import { createCatalogService } from './features/catalog/service.js';
 import { PII_HASH_INFO, PiiHasher, PiiRules } from './features/ingest/pii.js';
 import { registerIngestRoutes } from './features/ingest/routes.js';
 import { createIngestService, type IngestService } from './features/ingest/service.js';
+import { LiveHub } from './features/live/hub.js';
+import { registerLiveRoutes } from './features/live/routes.js';
 import { registerKeyRoutes } from './features/keys/routes.js';
 import { createKeyService } from './features/keys/service.js';
 import { registerOpsRoutes } from './features/ops/routes.js';
@@ -58,6 +60,8 @@ declare module 'fastify' {
     eventStore: EventStore;
     /** Signs access tokens (the command line mints its own with the same secret). */
     accessTokens: AccessTokens;
+    /** The live channel's connections and topics (stats for tests and benchmarks). */
+    liveHub: LiveHub;
   }
 }
 
@@ -94,8 +98,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const sessions = new Sessions(stores.sessions, accessTokens, directory, config.refreshTokenSeconds);
   const userService = createUserService({ users: stores.users, roles: stores.roles, sessions, directory });
   await ensureFirstAdmin(config, { users: stores.users, userService, audit, announce: options.announce ?? ((line) => process.stderr.write(`${line}\n`)) });
+  const authenticator = new Authenticator(accessTokens, directory);
   registerGuard(app, {
-    authenticator: new Authenticator(accessTokens, directory),
+    authenticator,
     limiter: createRateLimiter(config.rateLimits),
     metricsToken: config.metricsToken,
   });
@@ -108,11 +113,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const sources = createSourceService({ sources: stores.sources, pii, box: secretBox });
   await sources.load();
   await rotateSourceSecrets(app, sources);
-  const ingest = createIngestService({ store: stores.events, clock, telemetry, pii });
   const query = createQueryService({ store: stores.events, catalog, clock, telemetry });
+  // The live channel: stored events reach tails and live queries; account changes reach connections.
+  const live = new LiveHub({ config: config.live, authenticator, query, clock, log: app.log });
+  directory.onChange((change) => live.principalChanged(change));
+  const ingest = createIngestService({ store: stores.events, clock, telemetry, pii, onStored: (events) => live.eventsStored(events) });
   app.decorate('ingest', ingest);
   app.decorate('eventStore', stores.events);
   app.decorate('accessTokens', accessTokens);
+  app.decorate('liveHub', live);
 
   registerOpsRoutes(app, { store: stores.events, telemetry });
   registerIngestRoutes(app, { config, ingest });
@@ -125,6 +134,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerAuditRoutes(app, { audit });
   registerSourceRoutes(app, { sources });
   registerPrivacyRoutes(app, { privacy: createPrivacyService({ events: stores.events, hasher: pii.hasher }) });
+  await registerLiveRoutes(app, { config, hub: live, telemetry });
 
   app.addHook('onClose', async () => {
     await directory.close(); // writes the keys' last-used times

@@ -39,6 +39,25 @@ export interface Config {
   readonly previousSecretKeys: readonly Buffer[];
   readonly rateLimits: RateLimits;
   readonly loginGuard: LoginGuardConfig;
+  readonly live: LiveConfig;
+}
+
+/** The live channel (`/v1/live`). */
+export interface LiveConfig {
+  /** Open WebSocket connections one instance holds; one more is closed with 1013 and a reason. */
+  readonly maxConnections: number;
+  /** Messages a client may send per second (a burst of twice as many); a flood is closed with 1008. */
+  readonly messagesPerSecond: number;
+  /** Subscriptions one connection may hold. */
+  readonly maxSubscriptions: number;
+  /** How often a live query is recomputed at most, per second, however many events and listeners. */
+  readonly queryUpdatesPerSecond: number;
+  /** Interval of the server's pings; a peer that has not answered the previous one is dropped. */
+  readonly heartbeatSeconds: number;
+  /** Bytes written to a connection and not yet sent, beyond which updates wait (and coalesce). */
+  readonly sendQueueBytes: number;
+  /** Time a new connection has to authenticate. */
+  readonly authTimeoutSeconds: number;
 }
 
 /** A limit of `points` requests per `seconds`; `points: 0` switches the limit off. */
@@ -251,6 +270,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       ipFailures: integer(env, 'SIGHTLINE_LOGIN_MAX_FAILURES_PER_IP', 20, 1, 100_000),
       windowSeconds: duration(env, 'SIGHTLINE_LOGIN_FAILURE_WINDOW', 900, 1, 86_400),
       lockoutSeconds: duration(env, 'SIGHTLINE_LOGIN_LOCKOUT', 60, 1, 86_400),
+    },
+    live: {
+      maxConnections: integer(env, 'SIGHTLINE_LIVE_MAX_CONNECTIONS', 15_000, 1, 1_000_000),
+      messagesPerSecond: integer(env, 'SIGHTLINE_LIVE_MESSAGES_PER_SECOND', 20, 1, 10_000),
+      maxSubscriptions: integer(env, 'SIGHTLINE_LIVE_MAX_SUBSCRIPTIONS', 100, 1, 10_000),
+      queryUpdatesPerSecond: integer(env, 'SIGHTLINE_LIVE_QUERY_UPDATES_PER_SECOND', 4, 1, 100),
+      heartbeatSeconds: duration(env, 'SIGHTLINE_LIVE_HEARTBEAT', 30, 1, 3600),
+      sendQueueBytes: integer(env, 'SIGHTLINE_LIVE_SEND_QUEUE_BYTES', 1024 * 1024, 4096, 1024 * 1024 * 1024),
+      authTimeoutSeconds: duration(env, 'SIGHTLINE_LIVE_AUTH_TIMEOUT', 10, 1, 600),
     },
     ...overrides,
   };

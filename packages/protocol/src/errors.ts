@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   invalid_body: { status: 400, title: 'The request body could not be read' },
   invalid_events: { status: 400, title: 'The batch has invalid events; nothing of it was stored' },
   invalid_request: { status: 400, title: 'The request is not valid' },
+  invalid_message: { status: 400, title: 'The live message is not valid' },
   unauthorized: { status: 401, title: 'Authentication is required' },
   forbidden: { status: 403, title: 'Not allowed' },
   password_change_required: { status: 403, title: 'The password must be changed first' },
@@ -17,6 +18,7 @@ export const ERROR_CODES = {
   invalid_query: { status: 422, title: 'The query is not valid' },
   invalid_metric: { status: 422, title: 'The metric definition is not valid' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  too_many_subscriptions: { status: 429, title: 'Too many live subscriptions on one connection' },
   not_ready: { status: 503, title: 'The service is not ready' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -3,3 +3,4 @@ export * from './event.js';
 export * from './query.js';
 export * from './auth.js';
 export * from './sources.js';
+export * from './live.js';

@@ -13,11 +13,25 @@ import { validateQuery } from './validate.js';
 
 export { QueryError, type QueryErrorCode } from './errors.js';
 export { validateMetricDefinition } from './metric.js';
+export { compileEventFilter, type EventPredicate, type FilterableEvent } from './event-filter.js';
 export { duckdbDialect };
 export type { CompiledStatement, Dialect };
 
+/**
+ * What events a query reads: its sources and time span. A live query is recomputed only when new
+ * events fall inside it. `relative`: the range is `{"last": …}`, so it slides with the clock (the
+ * span then ends at "now", whenever that is).
+ */
+export interface QueryScope {
+  sources: readonly string[];
+  from: number;
+  to: number;
+  relative: boolean;
+}
+
 export interface QueryPlan {
   statements: CompiledStatement[];
+  scope: QueryScope;
   /** results[i] holds the rows of statements[i], each row an array of column values. */
   finish(results: unknown[][][]): QueryAnswer;
 }
@@ -33,8 +47,15 @@ export interface PlanContext {
 export function planQuery(input: unknown, ctx: PlanContext): QueryPlan {
   const dialect = ctx.dialect ?? duckdbDialect;
   const valid = validateQuery(input, ctx.now, ctx.metrics);
+  const relative = (input as { range?: { last?: unknown } }).range?.last !== undefined || (input as { range?: unknown }).range === undefined;
   if (valid.kind === 'funnel') {
-    return planFunnel(normalizeFunnel(valid.query, valid.sources, valid.range, valid.windowMs), dialect);
+    // A funnel follows an actor past the range's end by up to its window.
+    const scope = { sources: valid.sources, from: valid.range.from, to: valid.range.to + valid.windowMs, relative };
+    return { ...planFunnel(normalizeFunnel(valid.query, valid.sources, valid.range, valid.windowMs), dialect), scope };
   }
-  return planTrend(normalizeTrend(valid.query, valid.sources, valid.range, valid.timeZone, ctx.metrics), dialect);
+  // A comparison also reads the period before the range.
+  const span = valid.range.to - valid.range.from;
+  const from = valid.query.compare === undefined ? valid.range.from : valid.range.from - span;
+  const scope = { sources: valid.sources, from, to: valid.range.to, relative };
+  return { ...planTrend(normalizeTrend(valid.query, valid.sources, valid.range, valid.timeZone, ctx.metrics), dialect), scope };
 }

@@ -6,6 +6,13 @@ const TTL_MS = 5_000;
 /** How often collected key last-used times are written. */
 const TOUCH_EVERY_MS = 30_000;
 
+/** Something about who may do what changed: those holding it should be checked again. */
+export type PrincipalChange =
+  | { kind: 'user'; id: string }
+  | { kind: 'key'; id: string }
+  | { kind: 'sessions'; ids: readonly string[] }
+  | { kind: 'roles' };
+
 interface Cached<T> {
   value: T | undefined;
   until: number;
@@ -25,6 +32,7 @@ export class PrincipalDirectory {
   private readonly revokedSessions = new Map<string, number>();
   private readonly lastUsed = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
+  private readonly listeners: ((change: PrincipalChange) => void)[] = [];
 
   constructor(
     private readonly stores: { users: UserStore; keys: KeyStore; roles: RoleStore; sessions: SessionStore },
@@ -63,23 +71,40 @@ export class PrincipalDirectory {
     return this.revokedSessions.has(sessionId);
   }
 
+  /**
+   * Called after every change made through this process (a user disabled or changed, a key revoked,
+   * sessions revoked, roles changed): long-lived holders of a principal, such as live connections,
+   * check theirs again at once instead of at their next periodic check.
+   */
+  onChange(listener: (change: PrincipalChange) => void): void {
+    this.listeners.push(listener);
+  }
+
   sessionsRevoked(sessionIds: readonly string[]): void {
     const now = this.clock();
     for (const id of sessionIds) this.revokedSessions.set(id, now);
     // Forget revocations older than any access token that could carry them.
     for (const [id, at] of this.revokedSessions) if (at < now - this.accessTokenMs) this.revokedSessions.delete(id);
+    this.notify({ kind: 'sessions', ids: sessionIds });
   }
 
   forgetUser(id: string): void {
     this.users.delete(id);
+    this.notify({ kind: 'user', id });
   }
 
   forgetKey(id: string): void {
     this.keys.delete(id);
+    this.notify({ kind: 'key', id });
   }
 
   forgetRoles(): void {
     this.roles = undefined;
+    this.notify({ kind: 'roles' });
+  }
+
+  private notify(change: PrincipalChange): void {
+    for (const listener of this.listeners) listener(change);
   }
 
   keyUsed(id: string): void {

@@ -18,8 +18,15 @@ export interface IngestService {
   ingest(items: readonly unknown[], options?: { access?: Access }): Promise<IngestResult>;
 }
 
-export function createIngestService(deps: { store: EventStore; clock: () => number; telemetry: Telemetry; pii?: PiiRules }): IngestService {
-  const { store, clock, telemetry, pii } = deps;
+export function createIngestService(deps: {
+  store: EventStore;
+  clock: () => number;
+  telemetry: Telemetry;
+  pii?: PiiRules;
+  /** Told about every durably stored batch (after its PII rules), for the live channel. */
+  onStored?: (events: readonly ResolvedEvent[]) => void;
+}): IngestService {
+  const { store, clock, telemetry, pii, onStored } = deps;
   return {
     async ingest(items, options = {}) {
       if (options.access) checkWritable(items, options.access);
@@ -47,6 +54,9 @@ export function createIngestService(deps: { store: EventStore; clock: () => numb
       const result = await store.append(events);
       telemetry.eventsIngested.inc(result.accepted);
       telemetry.eventsDuplicated.inc(result.duplicates);
+      // A batch that was all duplicates changes nothing. (A batch with some duplicates is passed on
+      // whole: the store does not say which ones were new.)
+      if (result.accepted > 0) onStored?.(events);
       return result;
     },
   };

@@ -1,5 +1,5 @@
 import type { QueryAnswer } from '@sightline/protocol';
-import { QueryError, planQuery } from '@sightline/query';
+import { QueryError, planQuery, type QueryPlan, type QueryScope } from '@sightline/query';
 import { AppError } from '../../errors.js';
 import type { Telemetry } from '../../observability/telemetry.js';
 import type { EventStore } from '../../store/types.js';
@@ -13,6 +13,8 @@ export interface QueryResult extends QueryAnswer {
 export interface QueryService {
   /** Runs a query; with `access`, every source it names must be readable (403 otherwise). */
   run(body: unknown, access?: Access): Promise<QueryResult>;
+  /** Checks a query as `run` would (without running it) and tells which sources and times it reads. */
+  scope(body: unknown, access?: Access): Promise<QueryScope>;
 }
 
 export function createQueryService(deps: {
@@ -22,19 +24,28 @@ export function createQueryService(deps: {
   telemetry: Telemetry;
 }): QueryService {
   const { store, catalog, clock, telemetry } = deps;
+  const planOf = async (body: unknown): Promise<QueryPlan> => {
+    try {
+      return planQuery(body, { now: clock(), metrics: await catalog.metrics() });
+    } catch (error) {
+      if (error instanceof QueryError) throw new AppError('invalid_query', { errors: error.errors.map((e) => ({ ...e })) });
+      throw error;
+    }
+  };
   return {
+    async scope(body, access) {
+      if (access) checkReadable(body, access);
+      return (await planOf(body)).scope;
+    },
     async run(body, access) {
       const started = performance.now();
       if (access) checkReadable(body, access);
       const kind = kindOf(body);
       let plan;
       try {
-        plan = planQuery(body, { now: clock(), metrics: await catalog.metrics() });
+        plan = await planOf(body);
       } catch (error) {
-        if (error instanceof QueryError) {
-          telemetry.queryDuration.observe({ kind, outcome: 'invalid' }, (performance.now() - started) / 1000);
-          throw new AppError('invalid_query', { errors: error.errors.map((e) => ({ ...e })) });
-        }
+        if (error instanceof AppError) telemetry.queryDuration.observe({ kind, outcome: 'invalid' }, (performance.now() - started) / 1000);
         throw error;
       }
       const results = await Promise.all(plan.statements.map((s) => store.query(s.sql, s.params)));
