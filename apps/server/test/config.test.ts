@@ -8,6 +8,7 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: path.resolve('./data'), logLevel: 'info', maxBatchEvents: 10_000, maxBodyBytes: 10 * 1024 * 1024 });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(config.live).toEqual({ maxConnections: 15_000, messagesPerSecond: 20, maxSubscriptions: 100, queryUpdatesPerSecond: 4, heartbeatSeconds: 30, sendQueueBytes: 1024 * 1024, authTimeoutSeconds: 10 });
   });
 
   it('reads every SIGHTLINE_* variable', () => {
@@ -37,6 +38,13 @@ describe('config', () => {
       SIGHTLINE_LOGIN_MAX_FAILURES_PER_IP: '9',
       SIGHTLINE_LOGIN_FAILURE_WINDOW: '10m',
       SIGHTLINE_LOGIN_LOCKOUT: '30s',
+      SIGHTLINE_LIVE_MAX_CONNECTIONS: '500',
+      SIGHTLINE_LIVE_MESSAGES_PER_SECOND: '7',
+      SIGHTLINE_LIVE_MAX_SUBSCRIPTIONS: '12',
+      SIGHTLINE_LIVE_QUERY_UPDATES_PER_SECOND: '10',
+      SIGHTLINE_LIVE_HEARTBEAT: '1m',
+      SIGHTLINE_LIVE_SEND_QUEUE_BYTES: '65536',
+      SIGHTLINE_LIVE_AUTH_TIMEOUT: '5s',
       NODE_ENV: 'production',
     });
     expect(config).toMatchObject({
@@ -58,6 +66,7 @@ describe('config', () => {
       secretKey: Buffer.from('ab'.repeat(32), 'hex'),
       previousSecretKeys: [Buffer.alloc(32, 7)],
       loginGuard: { accountFailures: 3, ipFailures: 9, windowSeconds: 600, lockoutSeconds: 30 },
+      live: { maxConnections: 500, messagesPerSecond: 7, maxSubscriptions: 12, queryUpdatesPerSecond: 10, heartbeatSeconds: 60, sendQueueBytes: 65536, authTimeoutSeconds: 5 },
     });
     expect(config.rateLimits.ingest).toEqual({ ip: { points: 100, seconds: 1 }, user: { points: 5000, seconds: 1 }, key: { points: 0, seconds: 1 } });
     expect(config.rateLimits.query.user).toEqual({ points: 10, seconds: 60 });

@@ -6,6 +6,12 @@ import type { Access } from '../auth/permissions.js';
 import type { QueryService } from '../query/service.js';
 import type { LiveConnection } from './connection.js';
 
+/**
+ * How often a query with a `{"last": …}` range is recomputed without new events: its range slides
+ * with the clock, so old buckets leave it even on a quiet source. (Only sent when the result changed.)
+ */
+const SLIDE_EVERY_MS = 60_000;
+
 /** Where and when a batch of new events landed: per source, its earliest and latest event time. */
 export type BatchSpan = ReadonlyMap<string, { min: number; max: number }>;
 
@@ -34,12 +40,17 @@ interface LiveQuery {
 export class LiveQueries {
   private readonly queries = new Map<string, LiveQuery>();
   private readonly minIntervalMs: number;
+  private readonly slider: NodeJS.Timeout;
 
   constructor(
     private readonly deps: { query: QueryService; clock: () => number; log: FastifyBaseLogger },
     updatesPerSecond: number,
   ) {
     this.minIntervalMs = 1000 / updatesPerSecond;
+    this.slider = setInterval(() => {
+      for (const entry of this.queries.values()) if (entry.scope.relative) this.schedule(entry);
+    }, SLIDE_EVERY_MS);
+    this.slider.unref();
   }
 
   get size(): number {
@@ -98,6 +109,7 @@ export class LiveQueries {
   }
 
   close(): void {
+    clearInterval(this.slider);
     for (const entry of this.queries.values()) clearTimeout(entry.timer);
     this.queries.clear();
   }
