@@ -146,6 +146,8 @@ export function compileTrend(
   period: Period,
   scheme: BucketScheme | undefined,
   span: Period,
+  /** Only events stored up to this sequence number (a live query's base, see incremental.ts). */
+  maxSeq?: number,
 ): CompiledStatement {
   const w = new SqlWriter(dialect);
   const select: string[] = [];
@@ -157,6 +159,7 @@ export function compileTrend(
   if (ir.aggregates.length === 0) select.push('count(*)');
   const where = [w.sources(ir.sources), `ts >= ${w.instant(period.from)}`, `ts < ${w.instant(period.to)}`];
   if (ir.filters.length > 0) where.push(w.conjunction(ir.filters));
+  if (maxSeq !== undefined) where.push(`seq <= ${w.dialect.bigint(w.bind(maxSeq))}`);
   let sql = `SELECT ${select.join(', ')} FROM ${TABLE} WHERE ${where.join(' AND ')}`;
   if (groups > 0) sql += ` GROUP BY ${Array.from({ length: groups }, (_, i) => i + 1).join(', ')}`;
   return { sql, params: w.params };

@@ -3,6 +3,7 @@
  * Pure: no I/O; the caller runs the statements and hands the rows back to `finish`.
  */
 import type { MetricDefinition, QueryAnswer } from '@sightline/protocol';
+import type { IncrementalTrend } from './incremental.js';
 import type { CompiledStatement } from './compile.js';
 import type { Dialect } from './dialect.js';
 import { duckdbDialect } from './dialects/duckdb.js';
@@ -14,6 +15,7 @@ import { validateQuery } from './validate.js';
 export { QueryError, type QueryErrorCode } from './errors.js';
 export { validateMetricDefinition } from './metric.js';
 export { compileEventFilter, type EventPredicate, type FilterableEvent } from './event-filter.js';
+export type { IncrementalTrend, TimedEvent } from './incremental.js';
 export { duckdbDialect };
 export type { CompiledStatement, Dialect };
 
@@ -32,6 +34,8 @@ export interface QueryScope {
 export interface QueryPlan {
   statements: CompiledStatement[];
   scope: QueryScope;
+  /** Set for trends that can take new events into their raw rows without SQL (incremental.ts). */
+  incremental?: IncrementalTrend;
   /** results[i] holds the rows of statements[i], each row an array of column values. */
   finish(results: unknown[][][]): QueryAnswer;
 }
@@ -41,6 +45,8 @@ export interface PlanContext {
   now: number;
   metrics: ReadonlyMap<string, MetricDefinition>;
   dialect?: Dialect;
+  /** Read only events stored up to this sequence number (trends; funnels read everything). */
+  maxSeq?: number;
 }
 
 /** Plans a query body; throws QueryError (code invalid_query) listing every problem found. */
@@ -57,5 +63,5 @@ export function planQuery(input: unknown, ctx: PlanContext): QueryPlan {
   const span = valid.range.to - valid.range.from;
   const from = valid.query.compare === undefined ? valid.range.from : valid.range.from - span;
   const scope = { sources: valid.sources, from, to: valid.range.to, relative };
-  return { ...planTrend(normalizeTrend(valid.query, valid.sources, valid.range, valid.timeZone, ctx.metrics), dialect), scope };
+  return { ...planTrend(normalizeTrend(valid.query, valid.sources, valid.range, valid.timeZone, ctx.metrics), dialect, ctx.maxSeq), scope };
 }
