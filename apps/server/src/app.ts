@@ -117,7 +117,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // The live channel: stored events reach tails and live queries; account changes reach connections.
   const live = new LiveHub({ config: config.live, authenticator, query, clock, log: app.log });
   directory.onChange((change) => live.principalChanged(change));
-  const ingest = createIngestService({ store: stores.events, clock, telemetry, pii, onStored: (events) => live.eventsStored(events) });
+  const ingest = createIngestService({ store: stores.events, clock, telemetry, pii, onStored: (events, stored) => live.eventsStored(events, stored) });
   app.decorate('ingest', ingest);
   app.decorate('eventStore', stores.events);
   app.decorate('accessTokens', accessTokens);
@@ -133,7 +133,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerKeyRoutes(app, { keys: createKeyService({ keys: stores.keys, directory }) });
   registerAuditRoutes(app, { audit });
   registerSourceRoutes(app, { sources });
-  registerPrivacyRoutes(app, { privacy: createPrivacyService({ events: stores.events, hasher: pii.hasher }) });
+  registerPrivacyRoutes(app, { privacy: createPrivacyService({ events: stores.events, hasher: pii.hasher, onErased: () => live.eventsRemoved() }) });
   await registerLiveRoutes(app, { config, hub: live, telemetry });
 
   app.addHook('onClose', async () => {

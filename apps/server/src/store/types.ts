@@ -13,6 +13,15 @@ export interface ResolvedEvent {
   props: string | null;
 }
 
+/**
+ * What `append` reports: the ingest answer, and the sequence number of the batch's last event.
+ * Batches are stored in sequence order, so once a batch is reported every event up to its
+ * `lastSeq` is stored (live queries build on that, see features/live/live-queries.ts).
+ */
+export interface StoredBatch extends IngestResult {
+  lastSeq: number;
+}
+
 /** A row as the store returns it: numbers, strings, booleans or null (never bigint or Date). */
 export type Row = unknown[];
 
@@ -22,7 +31,7 @@ export type Row = unknown[];
  */
 export interface EventStore {
   readonly dialectName: 'duckdb' | 'postgres';
-  append(events: readonly ResolvedEvent[]): Promise<IngestResult>;
+  append(events: readonly ResolvedEvent[]): Promise<StoredBatch>;
   query(sql: string, params: readonly unknown[]): Promise<Row[]>;
   /**
    * Every stored event whose actor is one of `actors` (an actor id and its hashed forms), across all

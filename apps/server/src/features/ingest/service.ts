@@ -2,7 +2,7 @@ import type { ErrorDetail, IngestResult } from '@sightline/protocol';
 import { AppError } from '../../errors.js';
 import type { Telemetry } from '../../observability/telemetry.js';
 import type { Access } from '../auth/permissions.js';
-import type { EventStore, ResolvedEvent } from '../../store/types.js';
+import type { EventStore, ResolvedEvent, StoredBatch } from '../../store/types.js';
 import type { PiiRules } from './pii.js';
 import { checkEvent } from './validate-event.js';
 
@@ -23,8 +23,8 @@ export function createIngestService(deps: {
   clock: () => number;
   telemetry: Telemetry;
   pii?: PiiRules;
-  /** Told about every durably stored batch (after its PII rules), for the live channel. */
-  onStored?: (events: readonly ResolvedEvent[]) => void;
+  /** Told about every durably stored batch (after its PII rules), in the order they were stored, for the live channel. */
+  onStored?: (events: readonly ResolvedEvent[], stored: StoredBatch) => void;
 }): IngestService {
   const { store, clock, telemetry, pii, onStored } = deps;
   return {
@@ -51,13 +51,12 @@ export function createIngestService(deps: {
           errors: errors.slice(0, MAX_REPORTED_ERRORS),
         });
       }
-      const result = await store.append(events);
-      telemetry.eventsIngested.inc(result.accepted);
-      telemetry.eventsDuplicated.inc(result.duplicates);
-      // A batch that was all duplicates changes nothing. (A batch with some duplicates is passed on
-      // whole: the store does not say which ones were new.)
-      if (result.accepted > 0) onStored?.(events);
-      return result;
+      const stored = await store.append(events);
+      telemetry.eventsIngested.inc(stored.accepted);
+      telemetry.eventsDuplicated.inc(stored.duplicates);
+      // A batch that was all duplicates changes nothing.
+      if (stored.accepted > 0) onStored?.(events, stored);
+      return { accepted: stored.accepted, duplicates: stored.duplicates };
     },
   };
 }

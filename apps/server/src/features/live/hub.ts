@@ -16,13 +16,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { LiveConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
-import type { ResolvedEvent } from '../../store/types.js';
+import type { ResolvedEvent, StoredBatch } from '../../store/types.js';
 import { AuthenticationError, type Authenticator } from '../auth/authenticator.js';
 import type { PrincipalChange } from '../auth/directory.js';
 import type { Principal } from '../auth/principal.js';
 import type { QueryService } from '../query/service.js';
 import { LiveConnection, type Handshake, type Subscription } from './connection.js';
-import { LiveQueries, canonicalJson, type BatchSpan } from './live-queries.js';
+import { LiveQueries, canonicalJson, type SequencedEvent } from './live-queries.js';
 import { parseClientMessage } from './messages.js';
 
 const SOURCE_RE = new RegExp(SOURCE_PATTERN);
@@ -67,9 +67,14 @@ export class LiveHub {
   private readonly queries: LiveQueries;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly tailOf = new Map<LiveConnection, Map<string, string>>();
+  /** Every event up to this sequence number is stored (batches are reported in sequence order). */
+  private storedSeq: number | undefined;
 
   constructor(private readonly deps: LiveHubDeps) {
-    this.queries = new LiveQueries({ query: deps.query, clock: deps.clock, log: deps.log }, deps.config.queryUpdatesPerSecond);
+    this.queries = new LiveQueries(
+      { query: deps.query, clock: deps.clock, log: deps.log, storedSeq: () => this.storedSeq },
+      deps.config.queryUpdatesPerSecond,
+    );
     this.heartbeat = setInterval(() => this.beat(), deps.config.heartbeatSeconds * 1000);
     this.heartbeat.unref();
   }
@@ -112,19 +117,30 @@ export class LiveHub {
     if (credential !== undefined) chain = chain.then(() => this.authenticate(connection, credential));
   }
 
-  /** New events were stored: tails get them, and the live queries they touch are recomputed. */
-  eventsStored(events: readonly ResolvedEvent[]): void {
+  /** A batch was stored: tails get its events, and the live queries it touches are updated. */
+  eventsStored(events: readonly ResolvedEvent[], stored: StoredBatch): void {
+    this.storedSeq = stored.lastSeq;
+    const firstSeq = stored.lastSeq - events.length + 1;
     const span = new Map<string, { min: number; max: number }>();
-    for (const e of events) {
+    const parsed: SequencedEvent[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
       const s = span.get(e.source);
       if (!s) span.set(e.source, { min: e.ts, max: e.ts });
       else {
         if (e.ts < s.min) s.min = e.ts;
         if (e.ts > s.max) s.max = e.ts;
       }
+      // props parsed once per event, shared by every query and tail that looks at it.
+      parsed[i] = { seq: firstSeq + i, source: e.source, name: e.name, ts: e.ts, actor: e.actor, value: e.value, props: e.props === null ? null : (JSON.parse(e.props) as Record<string, unknown>) };
     }
-    this.queries.touched(span as BatchSpan);
-    if (this.tails.size > 0) this.feedTails(events);
+    this.queries.stored({ span, events: parsed, exact: stored.duplicates === 0 });
+    if (this.tails.size > 0) this.feedTails(events, parsed);
+  }
+
+  /** Events were deleted (privacy erasure): live queries are recomputed in full. */
+  eventsRemoved(): void {
+    this.queries.removed();
   }
 
   /** Publishes `data` to the listeners of `alerts` or a `jobs:<id>` topic. */
@@ -294,14 +310,14 @@ export class LiveHub {
     this.tailOf.delete(connection);
   }
 
-  private feedTails(events: readonly ResolvedEvent[]): void {
+  private feedTails(events: readonly ResolvedEvent[], parsed: readonly SequencedEvent[]): void {
     const bySource = new Map<string, LiveEvent[]>();
-    for (const e of events) {
-      if (!this.tails.has(e.source)) continue;
+    events.forEach((e, i) => {
+      if (!this.tails.has(e.source)) return;
       let list = bySource.get(e.source);
       if (!list) bySource.set(e.source, (list = []));
-      list.push(toLiveEvent(e));
-    }
+      list.push({ id: e.id, source: e.source, name: e.name, ts: new Date(e.ts).toISOString(), actor: e.actor, value: e.value, props: parsed[i].props });
+    });
     for (const [source, list] of bySource) {
       const topic = EVENTS_TOPIC_PREFIX + source;
       for (const group of this.tails.get(source)!.values()) {
@@ -373,8 +389,4 @@ function affects(change: PrincipalChange, p: Principal): boolean {
     case 'roles':
       return p.kind === 'user';
   }
-}
-
-function toLiveEvent(e: ResolvedEvent): LiveEvent {
-  return { id: e.id, source: e.source, name: e.name, ts: new Date(e.ts).toISOString(), actor: e.actor, value: e.value, props: e.props === null ? null : (JSON.parse(e.props) as Record<string, unknown>) };
 }

@@ -23,8 +23,13 @@ export interface PrivacyService {
  * (under the current and every previous secret key): a source whose rules hash `actor` stores only
  * the hash. Nothing else is derived from events yet, so the events table is all there is to erase.
  */
-export function createPrivacyService(deps: { events: EventStore; hasher: PiiHasher }): PrivacyService {
-  const { events, hasher } = deps;
+export function createPrivacyService(deps: {
+  events: EventStore;
+  hasher: PiiHasher;
+  /** Told after events were erased (live queries kept from new events must be recomputed). */
+  onErased?: () => void;
+}): PrivacyService {
+  const { events, hasher, onErased } = deps;
   const formsOf = (actor: string) => [actor, ...hasher.hashesUnderEveryKey(actor)];
 
   return {
@@ -46,7 +51,9 @@ export function createPrivacyService(deps: { events: EventStore; hasher: PiiHash
       const writable = found.filter((s) => access.canWrite(s));
       // A principal over every source erases without a source list, so that events of the subject
       // arriving in a new source meanwhile are erased too.
-      return events.eraseActor(actors, access.readsAll() && writable.length === found.length ? undefined : writable);
+      const erased = await events.eraseActor(actors, access.readsAll() && writable.length === found.length ? undefined : writable);
+      if (erased > 0) onErased?.();
+      return erased;
     },
 
     auditTarget(actor) {

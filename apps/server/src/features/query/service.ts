@@ -14,7 +14,11 @@ export interface QueryService {
   /** Runs a query; with `access`, every source it names must be readable (403 otherwise). */
   run(body: unknown, access?: Access): Promise<QueryResult>;
   /** Checks a query as `run` would (without running it) and tells which sources and times it reads. */
-  scope(body: unknown, access?: Access): Promise<QueryScope>;
+  scope(body: unknown, access?: Access): Promise<QueryScope & { incremental: boolean }>;
+  /** Plans a query (AppError invalid_query), optionally over the events stored up to `maxSeq` only. */
+  prepare(body: unknown, options?: { maxSeq?: number }): Promise<QueryPlan>;
+  /** Runs a plan's statements: the rows its `finish` takes. */
+  execute(plan: QueryPlan): Promise<unknown[][][]>;
 }
 
 export function createQueryService(deps: {
@@ -24,9 +28,9 @@ export function createQueryService(deps: {
   telemetry: Telemetry;
 }): QueryService {
   const { store, catalog, clock, telemetry } = deps;
-  const planOf = async (body: unknown): Promise<QueryPlan> => {
+  const planOf = async (body: unknown, maxSeq?: number): Promise<QueryPlan> => {
     try {
-      return planQuery(body, { now: clock(), metrics: await catalog.metrics() });
+      return planQuery(body, { now: clock(), metrics: await catalog.metrics(), ...(maxSeq === undefined ? {} : { maxSeq }) });
     } catch (error) {
       if (error instanceof QueryError) throw new AppError('invalid_query', { errors: error.errors.map((e) => ({ ...e })) });
       throw error;
@@ -35,8 +39,11 @@ export function createQueryService(deps: {
   return {
     async scope(body, access) {
       if (access) checkReadable(body, access);
-      return (await planOf(body)).scope;
+      const plan = await planOf(body);
+      return { ...plan.scope, incremental: plan.incremental !== undefined };
     },
+    prepare: (body, options = {}) => planOf(body, options.maxSeq),
+    execute: (plan) => Promise.all(plan.statements.map((s) => store.query(s.sql, s.params))),
     async run(body, access) {
       const started = performance.now();
       if (access) checkReadable(body, access);

@@ -1,6 +1,6 @@
 import { DOUBLE, type DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import type { IngestResult, StoredEvent } from '@sightline/protocol';
-import type { EventStore, ResolvedEvent, Row } from '../types.js';
+import type { StoredEvent } from '@sightline/protocol';
+import type { EventStore, ResolvedEvent, Row, StoredBatch } from '../types.js';
 import { ConnectionPool } from './connection-pool.js';
 import { EventWriter } from './event-writer.js';
 import { toPlainValue } from './values.js';
@@ -19,7 +19,7 @@ export class DuckDbEventStore implements EventStore {
     return new DuckDbEventStore(instance, await EventWriter.open(instance), await ConnectionPool.open(instance, readConnections));
   }
 
-  append(events: readonly ResolvedEvent[]): Promise<IngestResult> {
+  append(events: readonly ResolvedEvent[]): Promise<StoredBatch> {
     return this.writer.append(events);
   }
 

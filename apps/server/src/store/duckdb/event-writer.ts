@@ -1,13 +1,12 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from '@duckdb/node-api';
-import type { IngestResult } from '@sightline/protocol';
-import type { ResolvedEvent } from '../types.js';
+import type { ResolvedEvent, StoredBatch } from '../types.js';
 import { SELECT_STAGED, STAGING_TABLE } from './schema.js';
 
 interface PendingRequest {
   /** The first seq of this request; its events hold seqStart … seqStart + count − 1. */
   seqStart: number;
   count: number;
-  resolve: (result: IngestResult) => void;
+  resolve: (result: StoredBatch) => void;
   reject: (error: unknown) => void;
 }
 
@@ -81,10 +80,10 @@ export class EventWriter {
     return this.nextSeq - 1;
   }
 
-  append(events: readonly ResolvedEvent[]): Promise<IngestResult> {
+  append(events: readonly ResolvedEvent[]): Promise<StoredBatch> {
     if (this.closed) return Promise.reject(new Error('event writer is closed'));
     if (this.broken !== undefined) return Promise.reject(this.broken);
-    if (events.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
+    if (events.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0, lastSeq: this.nextSeq - 1 });
     const lane = this.filling;
     const seqStart = this.nextSeq;
     const receivedAt = Date.now();
@@ -95,7 +94,7 @@ export class EventWriter {
     }
     this.nextSeq += events.length;
     lane.rows += events.length;
-    const done = new Promise<IngestResult>((resolve, reject) => {
+    const done = new Promise<StoredBatch>((resolve, reject) => {
       lane.requests.push({ seqStart, count: events.length, resolve, reject });
     });
     this.schedule();
@@ -156,7 +155,7 @@ export class EventWriter {
       const counts = await insertGroup(lane, requests, total);
       requests.forEach((request, i) => {
         const accepted = counts ? counts[i]! : request.count;
-        request.resolve({ accepted, duplicates: request.count - accepted });
+        request.resolve({ accepted, duplicates: request.count - accepted, lastSeq: request.seqStart + request.count - 1 });
       });
     } catch (error) {
       for (const request of requests) request.reject(error);

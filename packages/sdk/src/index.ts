@@ -1,0 +1,34 @@
+// The public surface of @sightline/sdk. Everything not exported here is internal.
+export { Sightline, type QueryResult } from './client.js';
+export { LiveClient } from './live.js';
+export { SightlineError, isSightlineError, type ClientErrorCode, type SightlineErrorCode, type SightlineErrorInit } from './errors.js';
+export type { SightlineOptions, RetryOptions, TokenSource, FetchLike } from './options.js';
+export type { BackoffOptions } from './backoff.js';
+export type {
+  LiveStatus,
+  LiveUpdate,
+  LiveCallback,
+  SubscribeOptions,
+  EventsSubscribeOptions,
+  QueryTarget,
+  TopicTarget,
+  Subscription,
+} from './live-types.js';
+export type { WebSocketLike, WebSocketConstructor } from './websocket.js';
+// The shapes of the API, re-exported so that SDK users need no second import.
+export type {
+  EventInput,
+  IngestResult,
+  Query,
+  TrendQuery,
+  FunnelQuery,
+  Filter,
+  Measure,
+  QueryAnswer,
+  Column,
+  LiveEvent,
+  LiveQueryResult,
+  Problem,
+  ErrorCode,
+  ErrorDetail,
+} from '@sightline/protocol';
