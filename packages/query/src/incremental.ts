@@ -8,6 +8,7 @@
  */
 import { bucketKey, type BucketScheme } from './buckets.js';
 import { holds, numberOf, textOf, type FilterableEvent } from './event-eval.js';
+import type { Field } from './grammar.js';
 import type { Aggregate, TrendIR } from './ir.js';
 
 /** A new event: its fields and its time (epoch milliseconds). */
@@ -15,15 +16,32 @@ export interface TimedEvent extends FilterableEvent {
   ts: number;
 }
 
+/** Statement 0's raw rows and an index of them by group, kept between folds. */
+export interface FoldState {
+  rows: unknown[][];
+  index: Map<string, unknown[]>;
+}
+
 export interface IncrementalTrend {
+  /** Indexes statement 0's raw rows (as the store returned them) for folding. */
+  start(rows: unknown[][]): FoldState;
   /**
-   * Adds the events' contributions to `rows` (statement 0's raw rows, changed in place; new groups
-   * appended) and returns them. Events outside the plan's sources, range or filters change nothing.
+   * Adds the events' contributions to the state's rows (changed in place; new groups appended).
+   * Events outside the plan's sources, range or filters change nothing. Plans of the same query
+   * planned at different times share states (the groups do not depend on the clock).
    */
-  fold(rows: unknown[][], events: readonly TimedEvent[]): unknown[][];
+  fold(state: FoldState, events: readonly TimedEvent[]): void;
+}
+
+/** A group's key as text: unambiguous (length-prefixed strings) and cheaper than JSON. */
+function groupKey(values: readonly unknown[]): string {
+  let key = '';
+  for (const v of values) key += v === null ? 'n|' : typeof v === 'string' ? `s${v.length}:${v}|` : `${String(v)}|`;
+  return key;
 }
 
 const MERGEABLE = new Set(['count', 'sum', 'min', 'max']);
+const VALUE: Field = { kind: 'column', column: 'value' };
 
 /** The fold of a trend plan, or undefined when the trend cannot be kept up to date incrementally. */
 export function incrementalTrend(ir: TrendIR, scheme: BucketScheme | undefined, statements: number): IncrementalTrend | undefined {
@@ -35,11 +53,15 @@ export function incrementalTrend(ir: TrendIR, scheme: BucketScheme | undefined, 
   const groups = (scheme ? 1 : 0) + ir.dimensions.length;
   const { from, to } = ir.range;
 
-  const keyOf = (values: readonly unknown[]) => JSON.stringify(values);
   return {
-    fold(rows, events) {
+    start(rows) {
       const index = new Map<string, unknown[]>();
-      if (groups > 0) for (const row of rows) index.set(keyOf(row.slice(0, groups)), row);
+      if (groups > 0) for (const row of rows) index.set(groupKey(row.slice(0, groups)), row);
+      return { rows, index };
+    },
+    fold(state, events) {
+      const { rows, index } = state;
+      const key: unknown[] = new Array(groups);
       for (const event of events) {
         if (!sources.has(event.source) || event.ts < from || event.ts >= to) continue;
         if (!ir.filters.every((p) => holds(p, event))) continue;
@@ -48,10 +70,10 @@ export function incrementalTrend(ir: TrendIR, scheme: BucketScheme | undefined, 
           row = rows[0];
           if (!row) rows.push((row = aggregates.map((a) => (a.fn === 'count' ? 0 : null))));
         } else {
-          const key: unknown[] = [];
-          if (scheme) key.push(bucketKey(scheme, event.ts));
-          for (const dim of ir.dimensions) key.push(textOf(dim, event));
-          const text = keyOf(key);
+          let k = 0;
+          if (scheme) key[k++] = bucketKey(scheme, event.ts);
+          for (const dim of ir.dimensions) key[k++] = textOf(dim, event);
+          const text = groupKey(key);
           row = index.get(text);
           if (!row) {
             row = [...key, ...aggregates.map((a) => (a.fn === 'count' ? 0 : null))];
@@ -59,23 +81,23 @@ export function incrementalTrend(ir: TrendIR, scheme: BucketScheme | undefined, 
             index.set(text, row);
           }
         }
-        aggregates.forEach((agg, i) => {
+        for (let i = 0; i < aggregates.length; i++) {
+          const agg = aggregates[i];
           const at = groups + i;
-          if (!agg.where.every((p) => holds(p, event))) return;
+          if (!agg.where.every((p) => holds(p, event))) continue;
           if (agg.fn === 'count') {
             row[at] = Number(row[at] ?? 0) + 1;
-            return;
+            continue;
           }
-          const x = numberOf(agg.of ?? { kind: 'column', column: 'value' }, event);
-          if (x === null || x === undefined) return;
+          const x = numberOf(agg.of ?? VALUE, event);
+          if (x === null || x === undefined) continue;
           const acc = row[at] === null || row[at] === undefined ? null : Number(row[at]);
           if (acc === null) row[at] = x;
           else if (agg.fn === 'sum') row[at] = acc + x;
           else if (agg.fn === 'min') row[at] = Math.min(acc, x);
           else row[at] = Math.max(acc, x);
-        });
+        }
       }
-      return rows;
     },
   };
 }

@@ -15,7 +15,7 @@ import { validateQuery } from './validate.js';
 export { QueryError, type QueryErrorCode } from './errors.js';
 export { validateMetricDefinition } from './metric.js';
 export { compileEventFilter, type EventPredicate, type FilterableEvent } from './event-filter.js';
-export type { IncrementalTrend, TimedEvent } from './incremental.js';
+export type { FoldState, IncrementalTrend, TimedEvent } from './incremental.js';
 export { duckdbDialect };
 export type { CompiledStatement, Dialect };
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { QUERY_TOPIC_PREFIX, type LiveServerMessage } from '@sightline/protocol';
-import type { QueryScope, TimedEvent } from '@sightline/query';
+import type { FoldState, QueryScope, TimedEvent } from '@sightline/query';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Access } from '../auth/permissions.js';
 import type { QueryService } from '../query/service.js';
@@ -46,7 +46,7 @@ interface LiveQuery {
   incremental: boolean;
   listeners: Set<LiveConnection>;
   /** Statement rows kept up to date from new events (incremental queries, after a first computation). */
-  rows: unknown[][] | undefined;
+  state: FoldState | undefined;
   fullAt: number;
   /** New events not yet folded into `rows`, in sequence order. */
   pending: SequencedEvent[];
@@ -122,7 +122,7 @@ export class LiveQueries {
     const known = this.queries.get(topic);
     if (known) return { topic, sources: known.scope.sources };
     this.queries.set(topic, {
-      topic, body, scope, incremental, listeners: new Set(), rows: undefined, fullAt: 0, pending: [], stale: false,
+      topic, body, scope, incremental, listeners: new Set(), state: undefined, fullAt: 0, pending: [], stale: false,
       frame: undefined, answer: undefined, dirty: false, running: false, lastRunAt: 0, catchUpAt: 0, timer: undefined,
     });
     return { topic, sources: scope.sources };
@@ -209,7 +209,7 @@ export class LiveQueries {
       entry.frame = Buffer.from(JSON.stringify(message));
       for (const listener of entry.listeners) listener.sendResult(entry.topic, entry.frame);
     } catch (error) {
-      entry.rows = undefined; // start again from a full computation
+      entry.state = undefined; // start again from a full computation
       this.deps.log.warn({ err: error, topic: entry.topic }, 'a live query failed to recompute');
     } finally {
       entry.running = false;
@@ -223,12 +223,12 @@ export class LiveQueries {
   /** The query's current answer: folded from new events where it can be, else computed in full. */
   private async compute(entry: LiveQuery, now: number) {
     const { query } = this.deps;
-    const full = !entry.incremental || entry.rows === undefined || entry.stale || (entry.scope.relative && now - entry.fullAt > FULL_EVERY_MS);
+    const full = !entry.incremental || entry.state === undefined || entry.stale || (entry.scope.relative && now - entry.fullAt > FULL_EVERY_MS);
     if (!full) {
       const plan = await query.prepare(entry.body);
-      const rows = plan.incremental!.fold(entry.rows!, entry.pending);
+      plan.incremental!.fold(entry.state!, entry.pending);
       this.keepAhead(entry, plan.scope.to);
-      return plan.finish([rows]);
+      return plan.finish([entry.state!.rows]);
     }
     entry.stale = false;
     const upTo = this.deps.storedSeq();
@@ -243,11 +243,12 @@ export class LiveQueries {
       return undefined;
     }
     if (upTo !== undefined) entry.pending = entry.pending.filter((e) => e.seq > upTo);
-    const rows = plan.incremental.fold(results[0], entry.pending);
+    const state = plan.incremental.start(results[0]);
+    plan.incremental.fold(state, entry.pending);
     this.keepAhead(entry, plan.scope.to);
-    entry.rows = rows;
+    entry.state = state;
     entry.fullAt = now;
-    return plan.finish([rows]);
+    return plan.finish([state.rows]);
   }
 
   /**
