@@ -20,7 +20,7 @@
 // - the recompute cost: one of the queries alone at the end (meta.took_ms, median of 5), and the
 //   took_ms that the live updates themselves carried during the ingest.
 // The reference, in the same run, is a bare `ws` server (lib/live-bare-server.js) under the same
-// clients, probes and ingest, pushing the same rows per topic under the same schedule (10 updates a second per topic):
+// clients, probes and ingest, pushing the same rows per topic under the same schedule (4 updates a second per topic, the server's default):
 // the cost of the WebSocket fan-out and of the update schedule alone, without auth, Fastify,
 // storage or queries.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -270,7 +270,7 @@ export async function benchLive(options = {}) {
     batchesPerSecond: 100,
     eventsPerBatch: 100,
     // The server's default SIGHTLINE_LIVE_QUERY_UPDATES_PER_SECOND.
-    updatesPerSecond: 10,
+    updatesPerSecond: 4,
     cpuProfileDir: undefined,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };

@@ -1,7 +1,7 @@
 // `npm run bench`: prints one JSON line of figures. Options: --only ingest|query|auth|live, --seconds N
 // (default 10; 30 for live), --events N (size of the query data set, default 10,000,000; it is
 // generated once into .bench/), --connections N and --updates-per-second N (live: default 10,000
-// connections and the server's default 10 updates a second per query).
+// connections and the server's default 4 updates a second per query).
 import { parseArgs } from 'node:util';
 import { benchAuth } from './auth.js';
 import { benchIngest } from './ingest.js';

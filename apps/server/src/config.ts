@@ -275,7 +275,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxConnections: integer(env, 'SIGHTLINE_LIVE_MAX_CONNECTIONS', 15_000, 1, 1_000_000),
       messagesPerSecond: integer(env, 'SIGHTLINE_LIVE_MESSAGES_PER_SECOND', 20, 1, 10_000),
       maxSubscriptions: integer(env, 'SIGHTLINE_LIVE_MAX_SUBSCRIPTIONS', 100, 1, 10_000),
-      queryUpdatesPerSecond: integer(env, 'SIGHTLINE_LIVE_QUERY_UPDATES_PER_SECOND', 10, 1, 100),
+      queryUpdatesPerSecond: integer(env, 'SIGHTLINE_LIVE_QUERY_UPDATES_PER_SECOND', 4, 1, 100),
       heartbeatSeconds: duration(env, 'SIGHTLINE_LIVE_HEARTBEAT', 30, 1, 3600),
       sendQueueBytes: integer(env, 'SIGHTLINE_LIVE_SEND_QUEUE_BYTES', 1024 * 1024, 4096, 1024 * 1024 * 1024),
       authTimeoutSeconds: duration(env, 'SIGHTLINE_LIVE_AUTH_TIMEOUT', 10, 1, 600),

@@ -8,7 +8,7 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: path.resolve('./data'), logLevel: 'info', maxBatchEvents: 10_000, maxBodyBytes: 10 * 1024 * 1024 });
     expect(Object.isFrozen(config)).toBe(true);
-    expect(config.live).toEqual({ maxConnections: 15_000, messagesPerSecond: 20, maxSubscriptions: 100, queryUpdatesPerSecond: 10, heartbeatSeconds: 30, sendQueueBytes: 1024 * 1024, authTimeoutSeconds: 10 });
+    expect(config.live).toEqual({ maxConnections: 15_000, messagesPerSecond: 20, maxSubscriptions: 100, queryUpdatesPerSecond: 4, heartbeatSeconds: 30, sendQueueBytes: 1024 * 1024, authTimeoutSeconds: 10 });
   });
 
   it('reads every SIGHTLINE_* variable', () => {

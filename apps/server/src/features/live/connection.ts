@@ -1,6 +1,7 @@
 import type { LiveEvent, LiveServerMessage } from '@sightline/protocol';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/principal.js';
+import { TextFrame, writeFrame } from './frame.js';
 
 /** Events held for one tail of a reader that is behind; older ones are dropped (and counted) first. */
 const MAX_PENDING_EVENTS = 1000;
@@ -42,7 +43,7 @@ export class LiveConnection {
   closed = false;
 
   private inFlight = 0;
-  private readonly pendingResults = new Map<string, Buffer>();
+  private readonly pendingResults = new Map<string, TextFrame>();
   private readonly pendingEvents = new Map<string, { events: LiveEvent[]; dropped: number }>();
   private tokens: number;
   private lastRefill = performance.now();
@@ -84,18 +85,18 @@ export class LiveConnection {
 
   /** Answers and errors: small, one per incoming message, so they are never held back. */
   send(message: LiveServerMessage): void {
-    this.write(JSON.stringify(message));
+    this.write(TextFrame.of(message));
   }
 
   /** A query topic's new result, framed once for every listener; a reader that is behind gets only the latest. */
-  sendResult(topic: string, frame: Buffer): void {
+  sendResult(topic: string, frame: TextFrame): void {
     if (!this.subscriptions.has(topic)) return;
     if (this.inFlight > this.limits.sendQueueBytes) this.pendingResults.set(topic, frame);
     else this.write(frame);
   }
 
   /** New events of a tail; a reader that is behind gets them later, the oldest dropped past a bound. */
-  sendEvents(topic: string, events: readonly LiveEvent[], frame: () => Buffer): void {
+  sendEvents(topic: string, events: readonly LiveEvent[], frame: () => TextFrame): void {
     if (!this.subscriptions.has(topic)) return;
     const pending = this.pendingEvents.get(topic);
     if (this.inFlight <= this.limits.sendQueueBytes && !pending) {
@@ -122,11 +123,11 @@ export class LiveConnection {
     this.socket.close(code, reason);
   }
 
-  private write(data: string | Buffer): void {
+  private write(frame: TextFrame): void {
     if (this.closed) return;
-    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const size = frame.length;
     this.inFlight += size;
-    this.socket.send(data, { binary: false }, () => {
+    writeFrame(this.socket, frame, () => {
       this.inFlight -= size;
       if (this.inFlight <= this.limits.sendQueueBytes / 2) this.flushPending();
     });
@@ -143,7 +144,7 @@ export class LiveConnection {
       if (this.inFlight > this.limits.sendQueueBytes) return;
       this.pendingEvents.delete(topic);
       const message: LiveServerMessage = held.dropped > 0 ? { type: 'update', topic, data: held.events, dropped: held.dropped } : { type: 'update', topic, data: held.events };
-      this.write(JSON.stringify(message));
+      this.write(TextFrame.of(message));
     }
   }
 }

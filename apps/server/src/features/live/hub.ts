@@ -22,6 +22,7 @@ import type { PrincipalChange } from '../auth/directory.js';
 import type { Principal } from '../auth/principal.js';
 import type { QueryService } from '../query/service.js';
 import { LiveConnection, type Handshake, type Subscription } from './connection.js';
+import { TextFrame } from './frame.js';
 import { LiveQueries, canonicalJson, type SequencedEvent } from './live-queries.js';
 import { parseClientMessage } from './messages.js';
 
@@ -147,7 +148,7 @@ export class LiveHub {
   publish(topic: string, data: unknown): void {
     const listeners = this.topics.get(topic);
     if (!listeners) return;
-    const frame = Buffer.from(JSON.stringify({ type: 'update', topic, data } satisfies LiveServerMessage));
+    const frame = TextFrame.of({ type: 'update', topic, data } satisfies LiveServerMessage);
     for (const listener of listeners) listener.sendResult(topic, frame);
   }
 
@@ -323,8 +324,8 @@ export class LiveHub {
       for (const group of this.tails.get(source)!.values()) {
         const matching = list.filter(group.matches);
         if (matching.length === 0) continue;
-        let frame: Buffer | undefined;
-        const framed = () => (frame ??= Buffer.from(JSON.stringify({ type: 'update', topic, data: matching } satisfies LiveServerMessage)));
+        let frame: TextFrame | undefined;
+        const framed = () => (frame ??= TextFrame.of({ type: 'update', topic, data: matching } satisfies LiveServerMessage));
         for (const listener of group.listeners) listener.sendEvents(topic, matching, framed);
       }
     }

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Access } from '../auth/permissions.js';
 import type { QueryService } from '../query/service.js';
 import type { LiveConnection } from './connection.js';
+import { TextFrame } from './frame.js';
 
 /**
  * How often a query with a `{"last": …}` range is recomputed without new events: its range slides
@@ -53,7 +54,7 @@ interface LiveQuery {
   /** Something happened that folding cannot follow (duplicates, erasure): recompute in full. */
   stale: boolean;
   /** The latest result, framed as an update (what a new listener gets first). */
-  frame: Buffer | undefined;
+  frame: TextFrame | undefined;
   /** The latest result's columns and rows: a recomputation that changes nothing sends nothing. */
   answer: string | undefined;
   dirty: boolean;
@@ -206,7 +207,7 @@ export class LiveQueries {
       const data = { ...answer, meta: { took_ms: Math.round((performance.now() - started) * 100) / 100, cached: false } };
       const message: LiveServerMessage = { type: 'update', topic: entry.topic, data };
       // Framed once, written to every listener (ENVIRONMENT: ≈ 40 % faster than per-socket JSON).
-      entry.frame = Buffer.from(JSON.stringify(message));
+      entry.frame = TextFrame.of(message);
       for (const listener of entry.listeners) listener.sendResult(entry.topic, entry.frame);
     } catch (error) {
       entry.state = undefined; // start again from a full computation
