@@ -4,24 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Sightline, SightlineError, type LiveEvent, type LiveStatus, type Query, type SightlineOptions } from '@sightline/sdk';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { makeDataDir, startTestApp, type TestApp } from './support/harness.js';
+import { countOf, countQuery, waitFor } from './support/sdk-helpers.js';
 import { startServerProcess, waitForExit, type ServerProcess } from './support/server-process.js';
 
 // The SDK (@sightline/sdk, built to dist) against the real server: over real sockets, through a
 // real TCP proxy that can cut connections (support/fault-proxy.ts). Nothing of the server is mocked.
 // On Node 20 the SDK finds no global WebSocket and loads the `ws` package itself: that path too.
-
-async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what: string | (() => string) = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`waitFor: ${typeof what === 'string' ? what : what()} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const countQuery = (source: string): Query => ({ source, measures: [{ as: 'n', fn: 'count' }], range: { last: '1d' } });
-
-/** The number the count query answers, read off a result's single row. */
-const countOf = (result: { rows: unknown[][] }): number => Number(result.rows[0]![0]);
+// More of the ingest side is in sdk-ingest.test.ts, more of the live channel in sdk-live.test.ts.
 
 const clients: Sightline[] = [];
 afterEach(async () => {

@@ -15,7 +15,11 @@ export interface LiveSocketClose {
   reason: string;
   /** Whether the server had answered `ready` before the socket closed. */
   wasReady: boolean;
-  /** An `error` message received before `ready` (e.g. `unauthorized`), when there was one. */
+  /**
+   * The `error` message that announced the close, when there was one: any error before `ready`, or
+   * a credentials error (`unauthorized`, `password_change_required`) after it, which the server
+   * always follows with 4401 (a revoked key, an expired token).
+   */
   error: SightlineError | undefined;
 }
 
@@ -26,6 +30,9 @@ export interface LiveSocketHandlers {
   /** Called exactly once, whatever ended the socket (including close() and terminate()). */
   onClose(info: LiveSocketClose): void;
 }
+
+/** Error codes after which the server closes the connection with 4401 (docs/live.md, "Authentication"). */
+const CREDENTIAL_ERRORS = new Set(['unauthorized', 'password_change_required']);
 
 /** The code we report for a socket we gave up on ourselves (no pong, no ready, no answer). */
 export const ABNORMAL_CLOSE = 1006;
@@ -38,7 +45,8 @@ export class LiveSocket {
   private ws: WebSocketLike | undefined;
   private ready = false;
   private finished = false;
-  private authError: SightlineError | undefined;
+  /** The error message that announced the close (see LiveSocketClose.error). */
+  private closeError: SightlineError | undefined;
   private outbox: string[] = [];
   private tokens: number;
   private lastRefill = Date.now();
@@ -77,7 +85,7 @@ export class LiveSocket {
     });
     ws.addEventListener('message', (event: { data?: unknown }) => this.onRaw(event.data));
     ws.addEventListener('close', (event: { code?: unknown; reason?: unknown }) => {
-      this.finish(typeof event.code === 'number' ? event.code : ABNORMAL_CLOSE, typeof event.reason === 'string' ? event.reason : '', this.authError);
+      this.finish(typeof event.code === 'number' ? event.code : ABNORMAL_CLOSE, typeof event.reason === 'string' ? event.reason : '', this.closeError);
     });
     // An 'error' event is always followed by 'close'; the close carries what we need.
     ws.addEventListener('error', () => undefined);
@@ -148,9 +156,13 @@ export class LiveSocket {
         this.pump();
         return;
       case 'error':
-        if (!this.ready) {
-          // Before `ready` an error is about the auth; the close (4401) that follows carries it.
-          this.authError = errorFromLiveMessage(message);
+        if (!this.ready || (message.topic === undefined && CREDENTIAL_ERRORS.has(message.code))) {
+          // Before `ready` an error is about the auth; after it, a credentials error announces the
+          // 4401 close that follows. Either way the close carries it, so it is told once, with the
+          // server's detail, and the close policy decides whether it is worth telling at all (an
+          // expired token that a token function replaces is not). Passed on as a message, it would
+          // also be taken for the refusal of a subscribe in flight.
+          this.closeError = errorFromLiveMessage(message);
           return;
         }
         break;
