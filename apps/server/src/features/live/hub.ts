@@ -11,7 +11,7 @@ import {
   type LiveServerMessage,
   type LiveSubscribeMessage,
 } from '@sightline/protocol';
-import { QueryError, compileEventFilter, type EventPredicate } from '@sightline/query';
+import { QueryError, compileEventFilter, type EventPredicate, type TimedEvent } from '@sightline/query';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { LiveConfig } from '../../config.js';
@@ -23,7 +23,7 @@ import type { Principal } from '../auth/principal.js';
 import type { QueryService } from '../query/service.js';
 import { LiveConnection, type Handshake, type Subscription } from './connection.js';
 import { TextFrame } from './frame.js';
-import { LiveQueries, canonicalJson, type SequencedEvent } from './live-queries.js';
+import { LiveQueries, canonicalJson } from './live-queries.js';
 import { parseClientMessage } from './messages.js';
 
 const SOURCE_RE = new RegExp(SOURCE_PATTERN);
@@ -121,9 +121,8 @@ export class LiveHub {
   /** A batch was stored: tails get its events, and the live queries it touches are updated. */
   eventsStored(events: readonly ResolvedEvent[], stored: StoredBatch): void {
     this.storedSeq = stored.lastSeq;
-    const firstSeq = stored.lastSeq - events.length + 1;
     const span = new Map<string, { min: number; max: number }>();
-    const parsed: SequencedEvent[] = new Array(events.length);
+    const parsed: TimedEvent[] = new Array(events.length);
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       const s = span.get(e.source);
@@ -133,9 +132,11 @@ export class LiveHub {
         if (e.ts > s.max) s.max = e.ts;
       }
       // props parsed once per event, shared by every query and tail that looks at it.
-      parsed[i] = { seq: firstSeq + i, source: e.source, name: e.name, ts: e.ts, actor: e.actor, value: e.value, props: e.props === null ? null : (JSON.parse(e.props) as Record<string, unknown>) };
+      parsed[i] = { source: e.source, name: e.name, ts: e.ts, actor: e.actor, value: e.value, props: e.props === null ? null : (JSON.parse(e.props) as Record<string, unknown>) };
     }
-    this.queries.stored({ span, events: parsed, exact: stored.duplicates === 0 });
+    let maxTs = Number.NEGATIVE_INFINITY;
+    for (const s of span.values()) if (s.max > maxTs) maxTs = s.max;
+    this.queries.stored({ span, maxTs, lastSeq: stored.lastSeq, events: parsed, exact: stored.duplicates === 0 });
     if (this.tails.size > 0) this.feedTails(events, parsed);
   }
 
@@ -311,7 +312,7 @@ export class LiveHub {
     this.tailOf.delete(connection);
   }
 
-  private feedTails(events: readonly ResolvedEvent[], parsed: readonly SequencedEvent[]): void {
+  private feedTails(events: readonly ResolvedEvent[], parsed: readonly TimedEvent[]): void {
     const bySource = new Map<string, LiveEvent[]>();
     events.forEach((e, i) => {
       if (!this.tails.has(e.source)) return;

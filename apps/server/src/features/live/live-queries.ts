@@ -25,16 +25,15 @@ const FULL_EVERY_MS = 10_000;
  */
 const CATCH_UP_MAX_MS = 1000;
 
-/** A stored event as live queries take it: its fields, time and sequence number. */
-export interface SequencedEvent extends TimedEvent {
-  seq: number;
-}
-
 /** A batch of newly stored events. */
 export interface LiveBatch {
   /** Per source, the earliest and latest event time. */
   span: ReadonlyMap<string, { min: number; max: number }>;
-  events: readonly SequencedEvent[];
+  /** The latest event time of the batch. */
+  maxTs: number;
+  /** The sequence number of the batch's last event (batches arrive in sequence order). */
+  lastSeq: number;
+  events: readonly TimedEvent[];
   /** False when some of the batch's events were duplicates (not stored, and not told apart). */
   exact: boolean;
 }
@@ -48,9 +47,13 @@ interface LiveQuery {
   listeners: Set<LiveConnection>;
   /** Statement rows kept up to date from new events (incremental queries, after a first computation). */
   state: FoldState | undefined;
-  fullAt: number;
-  /** New events not yet folded into `rows`, in sequence order. */
-  pending: SequencedEvent[];
+  /** When the next full computation of a sliding range is due (performance.now() time). */
+  fullDue: number;
+  /**
+   * New batches not yet folded, in sequence order: shared with every query they touch, never copied
+   * per query (the fold skips the events of other sources).
+   */
+  pending: LiveBatch[];
   /** Something happened that folding cannot follow (duplicates, erasure): recompute in full. */
   stale: boolean;
   /** The latest result, framed as an update (what a new listener gets first). */
@@ -123,7 +126,7 @@ export class LiveQueries {
     const known = this.queries.get(topic);
     if (known) return { topic, sources: known.scope.sources };
     this.queries.set(topic, {
-      topic, body, scope, incremental, listeners: new Set(), state: undefined, fullAt: 0, pending: [], stale: false,
+      topic, body, scope, incremental, listeners: new Set(), state: undefined, fullDue: 0, pending: [], stale: false,
       frame: undefined, answer: undefined, dirty: false, running: false, lastRunAt: 0, catchUpAt: 0, timer: undefined,
     });
     return { topic, sources: scope.sources };
@@ -161,7 +164,7 @@ export class LiveQueries {
       }
       if (entry.incremental) {
         if (!batch.exact) entry.stale = true;
-        else for (const event of batch.events) if (entry.scope.sources.includes(event.source)) entry.pending.push(event);
+        else entry.pending.push(batch);
       }
       this.schedule(entry);
     }
@@ -224,10 +227,10 @@ export class LiveQueries {
   /** The query's current answer: folded from new events where it can be, else computed in full. */
   private async compute(entry: LiveQuery, now: number) {
     const { query } = this.deps;
-    const full = !entry.incremental || entry.state === undefined || entry.stale || (entry.scope.relative && now - entry.fullAt > FULL_EVERY_MS);
+    const full = !entry.incremental || entry.state === undefined || entry.stale || (entry.scope.relative && now >= entry.fullDue);
     if (!full) {
       const plan = await query.prepare(entry.body);
-      plan.incremental!.fold(entry.state!, entry.pending);
+      for (const batch of entry.pending) plan.incremental!.fold(entry.state!, batch.events);
       this.keepAhead(entry, plan.scope.to);
       return plan.finish([entry.state!.rows]);
     }
@@ -243,12 +246,13 @@ export class LiveQueries {
       entry.dirty = true;
       return undefined;
     }
-    if (upTo !== undefined) entry.pending = entry.pending.filter((e) => e.seq > upTo);
+    if (upTo !== undefined) entry.pending = entry.pending.filter((batch) => batch.lastSeq > upTo);
     const state = plan.incremental.start(results[0]);
-    plan.incremental.fold(state, entry.pending);
+    for (const batch of entry.pending) plan.incremental.fold(state, batch.events);
     this.keepAhead(entry, plan.scope.to);
     entry.state = state;
-    entry.fullAt = now;
+    // Spread over ±25 %: queries registered together must not all fall due in the same instant.
+    entry.fullDue = now + FULL_EVERY_MS * (0.75 + Math.random() / 2);
     return plan.finish([state.rows]);
   }
 
@@ -259,9 +263,17 @@ export class LiveQueries {
    */
   private keepAhead(entry: LiveQuery, to: number): void {
     const horizon = this.deps.clock() + CATCH_UP_MAX_MS;
-    entry.pending = entry.scope.relative ? entry.pending.filter((e) => e.ts >= to && e.ts <= horizon) : [];
-    if (entry.pending.length === 0) return;
-    for (const e of entry.pending) if (e.ts + 1 > entry.catchUpAt) entry.catchUpAt = e.ts + 1;
+    const ahead: LiveBatch[] = [];
+    if (entry.scope.relative) {
+      for (const batch of entry.pending) {
+        if (batch.maxTs < to) continue; // the common case: the whole batch was inside
+        const events = batch.events.filter((e) => e.ts >= to && e.ts <= horizon);
+        if (events.length > 0) ahead.push({ ...batch, events, maxTs: events.reduce((m, e) => Math.max(m, e.ts), to) });
+      }
+    }
+    entry.pending = ahead;
+    if (ahead.length === 0) return;
+    for (const batch of ahead) if (batch.maxTs + 1 > entry.catchUpAt) entry.catchUpAt = batch.maxTs + 1;
     entry.dirty = true;
   }
 }
