@@ -80,10 +80,10 @@ export class LiveHub {
     this.heartbeat.unref();
   }
 
-  stats(): { connections: number; queries: number; maxQueuedBytes: number } {
+  stats(): { connections: number; queries: number; maxQueuedBytes: number; slowdown: number } {
     let maxQueuedBytes = 0;
     for (const c of this.connections) maxQueuedBytes = Math.max(maxQueuedBytes, c.queuedBytes);
-    return { connections: this.connections.size, queries: this.queries.size, maxQueuedBytes };
+    return { connections: this.connections.size, queries: this.queries.size, maxQueuedBytes, slowdown: this.queries.slowdown };
   }
 
   /** Takes a new WebSocket, authenticating it at once when the handshake carried a bearer subprotocol. */

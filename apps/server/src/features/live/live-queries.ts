@@ -24,6 +24,16 @@ const FULL_EVERY_MS = 10_000;
  * stamped further ahead enter when their time comes (with the minute's slide).
  */
 const CATCH_UP_MAX_MS = 1000;
+/**
+ * Under overload, live updates give way to ingest: an acknowledged event matters more than a
+ * dashboard's refresh rate. Every ADAPT_EVERY_MS the event loop's utilisation is read; above
+ * BUSY the interval between updates of a query grows by half (up to MAX_SLOWDOWN times the
+ * configured one), below IDLE it shrinks back.
+ */
+const ADAPT_EVERY_MS = 500;
+const BUSY = 0.9;
+const IDLE = 0.6;
+const MAX_SLOWDOWN = 8;
 
 /** A batch of newly stored events. */
 export interface LiveBatch {
@@ -84,6 +94,10 @@ export class LiveQueries {
   private readonly queries = new Map<string, LiveQuery>();
   private readonly minIntervalMs: number;
   private readonly slider: NodeJS.Timeout;
+  private readonly adapter: NodeJS.Timeout;
+  private loopUse = performance.eventLoopUtilization();
+  /** The factor the configured update interval is stretched by under load (1: not at all). */
+  slowdown = 1;
 
   constructor(
     private readonly deps: {
@@ -100,6 +114,15 @@ export class LiveQueries {
       for (const entry of this.queries.values()) if (entry.scope.relative) this.schedule(entry);
     }, SLIDE_EVERY_MS);
     this.slider.unref();
+    this.adapter = setInterval(() => this.adapt(), ADAPT_EVERY_MS);
+    this.adapter.unref();
+  }
+
+  private adapt(): void {
+    const use = performance.eventLoopUtilization(this.loopUse);
+    this.loopUse = performance.eventLoopUtilization();
+    if (use.utilization > BUSY) this.slowdown = Math.min(MAX_SLOWDOWN, this.slowdown * 1.5);
+    else if (use.utilization < IDLE) this.slowdown = Math.max(1, this.slowdown / 1.5);
   }
 
   get size(): number {
@@ -180,6 +203,7 @@ export class LiveQueries {
 
   close(): void {
     clearInterval(this.slider);
+    clearInterval(this.adapter);
     for (const entry of this.queries.values()) clearTimeout(entry.timer);
     this.queries.clear();
   }
@@ -187,7 +211,7 @@ export class LiveQueries {
   private schedule(entry: LiveQuery): void {
     entry.dirty = true;
     if (entry.running || entry.timer) return; // it will look at `dirty` when it finishes
-    let wait = entry.lastRunAt + this.minIntervalMs - performance.now();
+    let wait = entry.lastRunAt + this.minIntervalMs * this.slowdown - performance.now();
     const catchUp = entry.catchUpAt - this.deps.clock();
     if (catchUp > 0 && catchUp <= CATCH_UP_MAX_MS) wait = Math.max(wait, catchUp);
     if (wait <= 0) void this.run(entry);

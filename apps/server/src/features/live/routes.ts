@@ -42,6 +42,15 @@ export async function registerLiveRoutes(app: FastifyInstance, deps: { config: C
     },
   });
 
+  new Gauge({
+    name: 'sightline_live_update_slowdown',
+    help: 'How many times the configured interval between live query updates is stretched because the server is busy (1: not at all).',
+    registers: [deps.telemetry.registry],
+    collect() {
+      this.set(hub.stats().slowdown);
+    },
+  });
+
   app.route({
     method: 'GET',
     url: LIVE_PATH,
