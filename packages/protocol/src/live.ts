@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { ErrorCode, ErrorDetail } from './errors.js';
 import type { QueryAnswer } from './query.js';
+import type { SubjectEvent } from './sources.js';
 
 // The live channel (SPEC.md §4, docs/live.md): JSON messages with a `type`, over a WebSocket at
 // LIVE_PATH. Incoming messages are schemas (the server validates each by its `type`, unknown
@@ -82,17 +83,11 @@ export type LiveClientMessage = Static<typeof LiveClientMessage>;
 export type LiveAuthMessage = Static<(typeof LiveClientMessages)['auth']>;
 export type LiveSubscribeMessage = Static<(typeof LiveClientMessages)['subscribe']>;
 
-/** One event of an `events:` tail, as it was stored (after the source's PII rules). */
-export interface LiveEvent {
-  id: string;
-  source: string;
-  name: string;
-  /** ISO 8601, UTC. */
-  ts: string;
-  actor: string | null;
-  value: number | null;
-  props: Record<string, unknown> | null;
-}
+/**
+ * One event of an `events:` tail, as it was stored (after the source's PII rules): the same shape
+ * as a line of a privacy export.
+ */
+export type LiveEvent = SubjectEvent;
 
 export type LiveServerMessage =
   | { type: 'ready'; heartbeat_ms: number }

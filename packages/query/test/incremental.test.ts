@@ -8,19 +8,7 @@ import type { FilterScalar, QueryAnswer } from '@sightline/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planQuery } from '../src/index.js';
 import { TestDb, type TestEvent } from './db.js';
-
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
-  return { next, pick, chance: (p: number) => next() < p };
-}
+import { random } from './random.js';
 
 const NOW = Date.parse('2026-03-30T12:00:00Z'); // the day after Europe's clocks change
 const DAY = 86_400_000;

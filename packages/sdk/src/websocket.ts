@@ -6,9 +6,9 @@ export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  // The DOM and `ws` type their event objects differently (MessageEvent vs ws.MessageEvent, and
-  // the listener-object overloads), so no single listener type is assignable from both. We read
-  // only `data`, `code` and `reason`, and check them at run time.
+  // any: the DOM and `ws` type their event objects differently (MessageEvent vs ws.MessageEvent,
+  // and the listener-object overloads), so no single listener type is assignable from both. We
+  // read only `data`, `code` and `reason`, and check them at run time.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
 }

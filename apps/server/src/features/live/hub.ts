@@ -121,10 +121,14 @@ export class LiveHub {
   /** A batch was stored: tails get its events, and the live queries it touches are updated. */
   eventsStored(events: readonly ResolvedEvent[], stored: StoredBatch): void {
     this.storedSeq = stored.lastSeq;
+    // Nothing listens: ingest pays nothing more than the line above.
+    if (this.queries.size === 0 && this.tails.size === 0) return;
     const span = new Map<string, { min: number; max: number }>();
     const parsed: TimedEvent[] = new Array(events.length);
+    let maxTs = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
+      if (e.ts > maxTs) maxTs = e.ts;
       const s = span.get(e.source);
       if (!s) span.set(e.source, { min: e.ts, max: e.ts });
       else {
@@ -134,8 +138,6 @@ export class LiveHub {
       // props parsed once per event, shared by every query and tail that looks at it.
       parsed[i] = { source: e.source, name: e.name, ts: e.ts, actor: e.actor, value: e.value, props: e.props === null ? null : (JSON.parse(e.props) as Record<string, unknown>) };
     }
-    let maxTs = Number.NEGATIVE_INFINITY;
-    for (const s of span.values()) if (s.max > maxTs) maxTs = s.max;
     this.queries.stored({ span, maxTs, lastSeq: stored.lastSeq, events: parsed, exact: stored.duplicates === 0 });
     if (this.tails.size > 0) this.feedTails(events, parsed);
   }

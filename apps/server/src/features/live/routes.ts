@@ -25,31 +25,15 @@ export async function registerLiveRoutes(app: FastifyInstance, deps: { config: C
     preClose: async () => hub.close(),
   });
 
-  new Gauge({
-    name: 'sightline_live_connections',
-    help: 'Open live-channel connections.',
-    registers: [deps.telemetry.registry],
-    collect() {
-      this.set(hub.stats().connections);
-    },
-  });
-  new Gauge({
-    name: 'sightline_live_queries',
-    help: 'Distinct live queries being kept up to date.',
-    registers: [deps.telemetry.registry],
-    collect() {
-      this.set(hub.stats().queries);
-    },
-  });
-
-  new Gauge({
-    name: 'sightline_live_update_slowdown',
-    help: 'How many times the configured interval between live query updates is stretched because the server is busy (1: not at all).',
-    registers: [deps.telemetry.registry],
-    collect() {
-      this.set(hub.stats().slowdown);
-    },
-  });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers: [deps.telemetry.registry], collect() { this.set(read()); } });
+  gauge('sightline_live_connections', 'Open live-channel connections.', () => hub.stats().connections);
+  gauge('sightline_live_queries', 'Distinct live queries being kept up to date.', () => hub.stats().queries);
+  gauge(
+    'sightline_live_update_slowdown',
+    'How many times the configured interval between live query updates is stretched because the server is busy (1: not at all).',
+    () => hub.stats().slowdown,
+  );
 
   app.route({
     method: 'GET',
