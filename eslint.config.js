@@ -61,6 +61,30 @@ export default tseslint.config(
     },
   },
   {
+    // The web app runs in browsers and reaches the server only through the SDK (and its protocol types).
+    files: ['apps/web/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        ...appImports,
+        { group: ['@sightline/query', '@sightline/analysis', '@sightline/*/*'], message: 'The web app reaches the server only through @sightline/sdk.' },
+        { group: ['**/packages/*/src/**'], message: 'Import a package by its name, not by path.' },
+      ] }],
+    },
+  },
+  {
+    files: ['apps/web/src/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        ...appImports,
+        { group: ['@sightline/query', '@sightline/analysis', '@sightline/*/*'], message: 'The web app reaches the server only through @sightline/sdk.' },
+        { group: ['**/packages/*/src/**'], message: 'Import a package by its name, not by path.' },
+        { group: ['node:*'], message: 'The web app runs in browsers: no Node built-ins.' },
+      ] }],
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'The web app reaches the server only through @sightline/sdk.' }],
+    },
+  },
+  {
     files: ['apps/server/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['@sightline/web', '@sightline/web/*', '**/apps/web/**'], message: 'The server never imports web.' }, { group: ['**/packages/*/src/**'], message: 'Import a package by its name, not by path.' }] }],

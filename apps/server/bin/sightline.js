@@ -36,6 +36,30 @@ if (needsBuild()) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+// The web app (apps/web) is bundled by Vite into apps/web/dist, which the server serves at `/`.
+const web = path.join(root, 'apps/web');
+function webNeedsBuild() {
+  if (!existsSync(path.join(web, 'src'))) return false;
+  const built = path.join(web, 'dist/index.html');
+  if (!existsSync(built)) return true;
+  const newest = Math.max(newestMtime(path.join(web, 'src')), statSync(path.join(web, 'index.html')).mtimeMs, statSync(path.join(web, 'vite.config.ts')).mtimeMs);
+  return newest > statSync(built).mtimeMs;
+}
+
+if (webNeedsBuild()) {
+  let vite;
+  try {
+    vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
+  } catch {
+    // A production install without dev dependencies: the server still runs, and says the page is not built.
+  }
+  if (vite) {
+    process.stderr.write('Building the web app…\n');
+    const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });
+    if (result.status !== 0) process.exit(result.status ?? 1);
+  }
+}
+
 const { main } = await import('../dist/cli/main.js');
 const code = await main(process.argv.slice(2));
 if (code >= 0) process.exitCode = code;

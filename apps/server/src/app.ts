@@ -13,13 +13,18 @@ import { registerAuthRoutes } from './features/auth/routes.js';
 import { Sessions } from './features/auth/sessions.js';
 import { signingSecret } from './features/auth/signing-secret.js';
 import { registerCatalogRoutes } from './features/catalog/routes.js';
-import { seedPackMetrics } from './features/catalog/seed.js';
+import { createKpiService } from './features/catalog/kpis.js';
+import { seedPackKpis, seedPackMetrics } from './features/catalog/seed.js';
 import { createCatalogService } from './features/catalog/service.js';
 import { PII_HASH_INFO, PiiHasher, PiiRules } from './features/ingest/pii.js';
 import { registerIngestRoutes } from './features/ingest/routes.js';
 import { createIngestService, type IngestService } from './features/ingest/service.js';
 import { LiveHub } from './features/live/hub.js';
+import { registerDashboardRoutes } from './features/dashboards/routes.js';
+import { createDashboardService } from './features/dashboards/service.js';
 import { registerLiveRoutes } from './features/live/routes.js';
+import { registerWebRoutes } from './features/web/routes.js';
+import { PACK_DASHBOARDS } from './features/packs/index.js';
 import { registerKeyRoutes } from './features/keys/routes.js';
 import { createKeyService } from './features/keys/service.js';
 import { registerOpsRoutes } from './features/ops/routes.js';
@@ -105,8 +110,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     metricsToken: config.metricsToken,
   });
 
-  if (stores.created) await seedPackMetrics(stores.meta);
+  if (stores.created) {
+    await seedPackMetrics(stores.meta);
+    await seedPackKpis(stores.meta);
+  }
   const catalog = createCatalogService(stores.meta);
+  const kpis = createKpiService(stores.meta, catalog);
   // Sources: PII rules applied at ingest (cached in memory), secrets sealed at rest.
   const secretBox = secretBoxOf(config);
   const pii = new PiiRules(new PiiHasher(secretBox.deriveKeys(PII_HASH_INFO)));
@@ -126,7 +135,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerOpsRoutes(app, { store: stores.events, telemetry });
   registerIngestRoutes(app, { config, ingest });
   registerQueryRoutes(app, { query });
-  registerCatalogRoutes(app, { catalog });
+  registerCatalogRoutes(app, { catalog, kpis });
+  registerDashboardRoutes(app, { dashboards: createDashboardService({ store: stores.dashboards, builtin: PACK_DASHBOARDS, query, kpis, clock, log: app.log }) });
   registerAuthRoutes(app, { users: stores.users, userService, sessions, loginGuard: new LoginGuard(config.loginGuard) });
   registerUserRoutes(app, { users: userService });
   registerRoleRoutes(app, { roles: createRoleService({ roles: stores.roles, users: stores.users, directory }) });
@@ -135,6 +145,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerSourceRoutes(app, { sources });
   registerPrivacyRoutes(app, { privacy: createPrivacyService({ events: stores.events, hasher: pii.hasher, onErased: () => live.eventsRemoved() }) });
   await registerLiveRoutes(app, { config, hub: live, telemetry });
+  await registerWebRoutes(app, { webDir: config.webDir });
 
   app.addHook('onClose', async () => {
     await directory.close(); // writes the keys' last-used times

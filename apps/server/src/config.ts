@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The one place that reads process.env. Every SIGHTLINE_* variable is parsed and validated here,
@@ -9,6 +10,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** The built web app (apps/web/dist), served at `/`. */
+  readonly webDir: string;
   readonly logLevel: LogLevel;
   /** Most events one ingest request may carry. */
   readonly maxBatchEvents: number;
@@ -228,6 +231,9 @@ function trustProxy(env: Env, name: string): boolean | string {
   return raw;
 }
 
+/** apps/web/dist, beside this package (this file runs from apps/server/dist/config.js). */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
 /** Builds the configuration from an environment (process.env by default) and freezes it. */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = env.SIGHTLINE_DATA_DIR;
@@ -241,6 +247,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host: host(env, 'SIGHTLINE_HOST', '127.0.0.1'),
     port: integer(env, 'SIGHTLINE_PORT', 8080, 0, 65535),
     dataDir: path.resolve(dataDir || './data'),
+    webDir: path.resolve(optional(env, 'SIGHTLINE_WEB_DIR') ?? DEFAULT_WEB_DIR),
     logLevel: oneOf(env, 'SIGHTLINE_LOG_LEVEL', 'info', LOG_LEVELS),
     maxBatchEvents: integer(env, 'SIGHTLINE_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
     maxBodyBytes: integer(env, 'SIGHTLINE_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

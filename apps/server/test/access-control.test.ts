@@ -189,7 +189,8 @@ describe('every route declares its permission', () => {
       .map((r) => `${r.method} ${r.url}`)
       .sort();
     // GET /v1/live is public at the HTTP level only: the WebSocket authenticates in its first message.
-    const allowed = ['GET /health', 'GET /ready', 'POST /v1/auth/login', 'POST /v1/auth/refresh', 'OPTIONS *', 'GET /v1/live'];
+    // GET / and GET /* are the web app's page and assets (an API path under them is a 404 problem).
+    const allowed = ['GET /health', 'GET /ready', 'POST /v1/auth/login', 'POST /v1/auth/refresh', 'OPTIONS *', 'GET /v1/live', 'GET /', 'GET /*'];
     for (const route of publicRoutes) expect(allowed).toContain(route);
     expect(routes.find((r) => r.method === 'GET' && r.url === '/metrics')?.permission).toBe('metrics:scrape');
   });

@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, title: 'The content type is not supported' },
   invalid_query: { status: 422, title: 'The query is not valid' },
   invalid_metric: { status: 422, title: 'The metric definition is not valid' },
+  invalid_kpi: { status: 422, title: 'The KPI is not valid' },
+  invalid_dashboard: { status: 422, title: 'The dashboard is not valid' },
   rate_limited: { status: 429, title: 'Too many requests' },
   too_many_subscriptions: { status: 429, title: 'Too many live subscriptions on one connection' },
   not_ready: { status: 503, title: 'The service is not ready' },

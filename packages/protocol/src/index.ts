@@ -4,3 +4,4 @@ export * from './query.js';
 export * from './auth.js';
 export * from './sources.js';
 export * from './live.js';
+export * from './dashboards.js';

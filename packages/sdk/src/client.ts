@@ -2,6 +2,7 @@ import type { EventInput, IngestResult, LiveQueryResult, Query } from '@sightlin
 import { HttpClient } from './http.js';
 import { IngestQueue } from './ingest-queue.js';
 import { LiveClient } from './live.js';
+import { AccountApi, CatalogApi, DashboardsApi } from './resources.js';
 import { QUERY_PATH } from './live-poller.js';
 import { resolveOptions, type SightlineOptions } from './options.js';
 
@@ -21,6 +22,12 @@ export type QueryResult = LiveQueryResult;
 export class Sightline {
   /** The live channel (WebSocket `/v1/live`); it connects at the first subscription. */
   readonly live: LiveClient;
+  /** Dashboards: list, get, create, update, remove, duplicate, data. */
+  readonly dashboards: DashboardsApi;
+  /** Metrics, KPIs and sources. */
+  readonly catalog: CatalogApi;
+  /** The signed-in principal: `me()`, `logout()`. */
+  readonly account: AccountApi;
   private readonly http: HttpClient;
   private readonly ingest: IngestQueue;
   private closing: Promise<void> | undefined;
@@ -29,6 +36,9 @@ export class Sightline {
     const resolved = resolveOptions(options);
     this.http = new HttpClient(resolved);
     this.ingest = new IngestQueue(this.http, resolved);
+    this.dashboards = new DashboardsApi(this.http);
+    this.catalog = new CatalogApi(this.http);
+    this.account = new AccountApi(this.http);
     this.live = new LiveClient(this.http, { ...resolved, tokenIsDynamic: typeof options.token === 'function' });
   }
 

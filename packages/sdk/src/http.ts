@@ -16,9 +16,14 @@ export class HttpClient {
     return this.request<T>('POST', path, body, signal);
   }
 
-  async request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-    const token = await this.options.getToken();
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json, application/problem+json' };
+  async get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('GET', path, undefined, signal);
+  }
+
+  /** `anonymous`: without credentials (log in, refresh). */
+  async request<T>(method: string, path: string, body: unknown, signal?: AbortSignal, anonymous = false): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (!anonymous) headers.authorization = `Bearer ${await this.options.getToken()}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
 
     // One controller for both the timeout and the caller's signal (AbortSignal.any is too new for
@@ -58,6 +63,8 @@ export class HttpClient {
       if (!response.ok) {
         throw errorFromResponse(response.status, parsed.ok ? parsed.value : undefined, parseRetryAfter(response.headers.get('retry-after')));
       }
+      // 204 No Content (a delete, a logout) has no body to parse.
+      if (response.status === 204) return undefined as T;
       if (!parsed.ok) {
         throw new SightlineError(`${method} ${path}: the answer is not JSON`, { code: 'invalid_response', status: response.status });
       }

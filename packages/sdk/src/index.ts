@@ -1,6 +1,8 @@
 // The public surface of @sightline/sdk. Everything not exported here is internal.
 export { Sightline, type QueryResult } from './client.js';
 export { LiveClient } from './live.js';
+export { DashboardsApi, CatalogApi, AccountApi, type Me, type SourceSummary, type DashboardDataOptions } from './resources.js';
+export { login, refreshSession, type SessionRequestOptions } from './session.js';
 export { SightlineError, isSightlineError, type ClientErrorCode, type SightlineErrorCode, type SightlineErrorInit } from './errors.js';
 export type { SightlineOptions, RetryOptions, TokenSource, FetchLike } from './options.js';
 export type { BackoffOptions } from './backoff.js';
@@ -31,4 +33,20 @@ export type {
   Problem,
   ErrorCode,
   ErrorDetail,
+  TokenAnswer,
+  Dashboard,
+  DashboardBody,
+  DashboardPanel,
+  DashboardSummary,
+  DashboardData,
+  DashboardTheme,
+  ChartKind,
+  PanelLayout,
+  PanelOptions,
+  Kpi,
+  KpiDirection,
+  MetricDefinition,
+  MetricUnit,
+  Range,
+  Interval,
 } from '@sightline/protocol';

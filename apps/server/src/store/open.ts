@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { openDuckDbStores } from './duckdb/index.js';
-import type { AuditStore, EventStore, KeyStore, MetaStore, RoleStore, SessionStore, SourceStore, UserStore } from './types.js';
+import type { AuditStore, DashboardStore, EventStore, KeyStore, MetaStore, RoleStore, SessionStore, SourceStore, UserStore } from './types.js';
 
 export interface Stores {
   /** True when the stores were created by this open (a first start): built-in content is seeded then. */
@@ -13,6 +13,7 @@ export interface Stores {
   keys: KeyStore;
   audit: AuditStore;
   sources: SourceStore;
+  dashboards: DashboardStore;
   close(): Promise<void>;
 }
 

@@ -61,6 +61,31 @@ export interface MetaStore {
   putMetric(name: string, definition: Record<string, unknown>): Promise<boolean>;
   /** Returns false when there was no such metric. */
   deleteMetric(name: string): Promise<boolean>;
+  /** KPIs, stored like metrics: the name and the rest of the definition. */
+  listKpis(): Promise<StoredMetric[]>;
+  /** Returns true when the KPI was created, false when it replaced one. */
+  putKpi(name: string, definition: Record<string, unknown>): Promise<boolean>;
+  deleteKpi(name: string): Promise<boolean>;
+}
+
+/** A stored dashboard: its id, title, the rest of its definition (panels, theme…) and who made it. */
+export interface StoredDashboard {
+  id: string;
+  title: string;
+  body: Record<string, unknown>;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface DashboardStore {
+  /** Newest change first. */
+  list(): Promise<StoredDashboard[]>;
+  get(id: string): Promise<StoredDashboard | undefined>;
+  insert(dashboard: StoredDashboard): Promise<void>;
+  /** Returns false when there is no such dashboard. */
+  update(id: string, title: string, body: Record<string, unknown>, at: number): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
 }
 
 // Accounts and security metadata. Times are epoch milliseconds (UTC); null where not set.

@@ -20,6 +20,8 @@ export const PERMISSIONS = [
   'roles:manage',
   'audit:read',
   'privacy:manage',
+  'dashboards:read',
+  'dashboards:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -30,14 +32,16 @@ export interface Access {
   canWrite(source: string): boolean;
   /** True when every source is readable (no per-source narrowing needed in queries). */
   readsAll(): boolean;
+  /** Every route permission held (GET /v1/auth/me lists them, so that a UI shows only what may be done). */
+  permissions(): Permission[];
 }
 
 const ALL: readonly Permission[] = PERMISSIONS;
-const READER: readonly Permission[] = ['authenticated', 'events:read', 'catalog:read', 'sources:read'];
+const READER: readonly Permission[] = ['authenticated', 'events:read', 'catalog:read', 'sources:read', 'dashboards:read'];
 const BUILTIN: Record<BuiltinRole, { permissions: readonly Permission[]; grants: SourceGrant[] }> = {
   admin: { permissions: ALL, grants: [{ source: '*', access: 'write' }] },
   editor: {
-    permissions: [...READER, 'events:write', 'catalog:write', 'keys:manage'],
+    permissions: [...READER, 'events:write', 'catalog:write', 'keys:manage', 'dashboards:write'],
     grants: [{ source: '*', access: 'write' }],
   },
   viewer: { permissions: READER, grants: [{ source: '*', access: 'read' }] },
@@ -53,7 +57,7 @@ export function builtinGrants(name: BuiltinRole): SourceGrant[] {
 }
 
 class GrantAccess implements Access {
-  private readonly permissions: ReadonlySet<Permission>;
+  private readonly permissions_: ReadonlySet<Permission>;
   private readonly read = new Set<string>();
   private readonly write = new Set<string>();
 
@@ -64,11 +68,11 @@ class GrantAccess implements Access {
       if (grant.access === 'write') this.write.add(grant.source);
     }
     // A role or key without any write grant cannot ingest, whatever its route permissions say.
-    this.permissions = new Set(permissions.filter((p) => p !== 'events:write' || this.write.size > 0));
+    this.permissions_ = new Set(permissions.filter((p) => p !== 'events:write' || this.write.size > 0));
   }
 
   has(permission: Permission): boolean {
-    return permission === 'public' || this.permissions.has(permission);
+    return permission === 'public' || this.permissions_.has(permission);
   }
 
   canRead(source: string): boolean {
@@ -81,6 +85,10 @@ class GrantAccess implements Access {
 
   readsAll(): boolean {
     return this.read.has('*');
+  }
+
+  permissions(): Permission[] {
+    return PERMISSIONS.filter((p) => p !== 'public' && this.permissions_.has(p));
   }
 }
 

@@ -87,9 +87,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
   app.get('/v1/auth/me', { config: { permission: 'authenticated', allowOneTimePassword: true } }, async (request) => {
     const principal = request.principal!;
     if (principal.kind === 'user') {
-      return { kind: 'user', id: principal.id, email: principal.email, role: principal.role, must_change_password: principal.mustChangePassword };
+      return { kind: 'user', id: principal.id, email: principal.email, role: principal.role, must_change_password: principal.mustChangePassword, permissions: principal.access.permissions() };
     }
-    return principal.kind === 'key' ? { kind: 'key', id: principal.id } : { kind: 'cli', name: principal.name };
+    const permissions = principal.access.permissions();
+    return principal.kind === 'key' ? { kind: 'key', id: principal.id, permissions } : { kind: 'cli', name: principal.name, permissions };
   });
 
   app.post<{ Body: PasswordChangeBody }>(

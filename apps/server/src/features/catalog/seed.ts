@@ -1,4 +1,4 @@
-import { PACK_METRICS } from '../packs/index.js';
+import { PACK_KPIS, PACK_METRICS } from '../packs/index.js';
 import type { MetaStore } from '../../store/types.js';
 
 /**
@@ -8,5 +8,12 @@ import type { MetaStore } from '../../store/types.js';
 export async function seedPackMetrics(meta: MetaStore): Promise<void> {
   for (const { name, ...definition } of PACK_METRICS) {
     await meta.putMetric(name, definition);
+  }
+}
+
+/** The packs' KPIs, on a first start too (after the metrics they name). */
+export async function seedPackKpis(meta: MetaStore): Promise<void> {
+  for (const { name, ...definition } of PACK_KPIS) {
+    await meta.putKpi(name, definition);
   }
 }

@@ -9,6 +9,8 @@ import type { DemoEvent, DemoOptions, Pack } from './types.js';
 
 export { plantedAnomalies } from './anomalies.js';
 export { PACK_METRICS } from './metrics.js';
+export { PACK_KPIS } from './kpis.js';
+export { PACK_DASHBOARDS } from './dashboards.js';
 export type { DemoEvent, DemoOptions, PlantedAnomaly } from './types.js';
 
 export const PACKS: readonly Pack[] = [commerce, tasks, modelhub, system];

@@ -1,6 +1,7 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Stores } from '../open.js';
 import { DuckDbAuditStore } from './audit-store.js';
+import { DuckDbDashboardStore } from './dashboard-store.js';
 import { ConnectionPool } from './connection-pool.js';
 import { openDatabase } from './database.js';
 import { DuckDbEventStore } from './event-store.js';
@@ -36,6 +37,7 @@ export async function openDuckDbStores(dataDir: string): Promise<DuckDbStores> {
     keys: new DuckDbKeyStore(metaPool),
     audit: new DuckDbAuditStore(metaPool),
     sources: new DuckDbSourceStore(metaPool),
+    dashboards: new DuckDbDashboardStore(metaPool),
     async close() {
       await events.close();
       metaPool.close();

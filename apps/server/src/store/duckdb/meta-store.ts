@@ -36,6 +36,26 @@ export class DuckDbMetaStore implements MetaStore {
     });
   }
 
+  listKpis(): Promise<StoredMetric[]> {
+    return this.read('SELECT name, definition::VARCHAR, epoch_ms(updated_at) FROM kpis ORDER BY name', []);
+  }
+
+  putKpi(name: string, definition: Record<string, unknown>): Promise<boolean> {
+    return this.pool.use(async (connection) => {
+      const existed = await connection.runAndReadAll('SELECT 1 FROM kpis WHERE name = $1', [name]);
+      await connection.run(
+        `INSERT INTO kpis VALUES ($1, $2::JSON, now())
+         ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
+        [name, JSON.stringify(definition)],
+      );
+      return existed.currentRowCount === 0;
+    });
+  }
+
+  deleteKpi(name: string): Promise<boolean> {
+    return this.pool.use(async (connection) => (await connection.run('DELETE FROM kpis WHERE name = $1', [name])).rowsChanged > 0);
+  }
+
   private read(sql: string, params: string[]): Promise<StoredMetric[]> {
     return this.pool.use(async (connection) => {
       const reader = await connection.runAndReadAll(sql, params);

@@ -83,6 +83,20 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // A source's webhook secret, sealed with AES-256-GCM (features/security/secret-box.ts), never in clear.
   `ALTER TABLE sources ADD COLUMN webhook_secret VARCHAR;`,
+  // KPIs (a metric with a target and thresholds) and dashboards (the whole definition as one JSON).
+  `CREATE TABLE kpis (
+     name VARCHAR PRIMARY KEY,
+     definition JSON NOT NULL,
+     updated_at TIMESTAMPTZ NOT NULL
+   );
+   CREATE TABLE dashboards (
+     id VARCHAR PRIMARY KEY,
+     title VARCHAR NOT NULL,
+     body JSON NOT NULL,
+     created_by VARCHAR NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL,
+     updated_at TIMESTAMPTZ NOT NULL
+   );`,
 ];
 
 /**
