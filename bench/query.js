@@ -1,34 +1,13 @@
 // Query benchmark: four dashboard queries through the engine (POST /v1/query, in process) against
 // the same questions as hand-written SQL run directly on DuckDB, over the demo data set.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { buildApp } from '../apps/server/dist/app.js';
 import { loadConfig } from '../apps/server/dist/config.js';
 import { openDuckDbStores } from '../apps/server/dist/store/duckdb/index.js';
 import { planQuery } from '../packages/query/dist/index.js';
 import { BENCH_ADMIN } from './lib/credentials.js';
-import { ROOT } from './lib/processes.js';
+import { dataset } from './lib/dataset.js';
 
 const DAY = 86_400_000;
-
-/** Generates the demo data set once per size into .bench/ (through `sightline demo`) and reuses it. */
-function dataset(events) {
-  const dir = path.join(ROOT, '.bench', `demo-${events}`);
-  const marker = path.join(dir, 'dataset.json');
-  if (existsSync(marker)) return { dir, ...JSON.parse(readFileSync(marker, 'utf8')) };
-  const started = Date.now();
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'apps/server/bin/sightline.js'), 'demo', '--events', String(events), '--days', '90', '--seed', '1'], {
-    // The bench admin is the data set's first admin (a data set made before accounts gets it at its first bench).
-    env: { ...process.env, SIGHTLINE_DATA_DIR: dir, SIGHTLINE_PORT: '9', SIGHTLINE_ADMIN_EMAIL: BENCH_ADMIN.email, SIGHTLINE_ADMIN_PASSWORD: BENCH_ADMIN.password },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (result.status !== 0) throw new Error('demo load failed');
-  // The demo ends at the moment it was generated; the queries look at its last 30 days.
-  const info = { end: started, load_seconds: Math.round((Date.now() - started) / 100) / 10 };
-  writeFileSync(marker, JSON.stringify(info));
-  return { dir, ...info };
-}
 
 function cases(from, to) {
   const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };

@@ -1,4 +1,4 @@
-// `npm run bench`: prints one JSON line of figures. Options: --only ingest|query|auth|live, --seconds N
+// `npm run bench`: prints one JSON line of figures. Options: --only ingest|query|auth|live|web, --seconds N
 // (default 10; 30 for live), --events N (size of the query data set, default 10,000,000; it is
 // generated once into .bench/), --connections N and --updates-per-second N (live: default 10,000
 // connections and the server's default 4 updates a second per query).
@@ -7,8 +7,9 @@ import { benchAuth } from './auth.js';
 import { benchIngest } from './ingest.js';
 import { benchLive } from './live.js';
 import { benchQuery } from './query.js';
+import { benchWeb } from './web.js';
 
-const BENCHES = ['ingest', 'query', 'auth', 'live'];
+const BENCHES = ['ingest', 'query', 'auth', 'live', 'web'];
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -30,4 +31,5 @@ if (runs('query')) Object.assign(figures, { query: await benchQuery({ events: Nu
 if (runs('auth')) Object.assign(figures, { auth: await benchAuth({ seconds: seconds(10) }) });
 const updatesPerSecond = values['updates-per-second'] === undefined ? undefined : Number(values['updates-per-second']);
 if (runs('live')) Object.assign(figures, { live: await benchLive({ seconds: seconds(30), connections: Number(values.connections), updatesPerSecond }) });
+if (runs('web')) Object.assign(figures, { web: await benchWeb({ events: Number(values.events) }) });
 process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/harness.js';
 
@@ -17,6 +18,7 @@ beforeAll(async () => {
   mkdirSync(path.join(webDir, 'assets'));
   writeFileSync(path.join(webDir, 'index.html'), INDEX);
   writeFileSync(path.join(webDir, 'assets', 'index-Ab12Cd.js'), 'console.log(1)');
+  writeFileSync(path.join(webDir, 'assets', 'index-Ab12Cd.js.gz'), gzipSync('console.log(1)'));
   t = await startTestApp({ config: { webDir } });
   unbuilt = await startTestApp({ config: { webDir: path.join(webDir, 'missing') } });
 });
@@ -51,6 +53,14 @@ describe('the web app', () => {
       const res = await t.app.inject({ url });
       expect(res.body, url).not.toContain('"workspaces"');
     }
+  });
+
+  it('sends the compressed copy the build made to a browser that accepts it', async () => {
+    const res = await t.app.inject({ url: '/assets/index-Ab12Cd.js', headers: { 'accept-encoding': 'gzip, deflate' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(res.rawPayload).toString()).toBe('console.log(1)');
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
   });
 
   it('never answers an API path with the page', async () => {

@@ -77,7 +77,8 @@ export class DashboardsApi {
     const params = new URLSearchParams();
     if (options.range !== undefined) params.set('range', typeof options.range === 'string' ? options.range : `${options.range.from}/${options.range.to}`);
     if (options.timezone !== undefined) params.set('timezone', options.timezone);
-    if (options.filters !== undefined && options.filters.length > 0) params.set('filters', JSON.stringify(options.filters));
+    // An empty list is sent too: it means "none of the dashboard's own filters".
+    if (options.filters !== undefined) params.set('filters', JSON.stringify(options.filters));
     const qs = params.toString();
     return this.http.get<DashboardData>(`/v1/dashboards/${enc(id)}/data${qs ? `?${qs}` : ''}`, options.signal);
   }

@@ -78,6 +78,8 @@ export interface PageWatch {
   console: string[];
   /** The URL of every request the page made (WebSockets included). */
   requests: string[];
+  /** `<status> <method> <url>` of every answer with a status of 400 or more. */
+  failed: string[];
   /**
    * The page's WebSockets: their URL, the errors Chromium reported for them (handshake refusals
    * among them) and the first frames they received (not those sent: they carry credentials).
@@ -87,7 +89,10 @@ export interface PageWatch {
 
 /** Starts recording what a page logs, requests and opens; call before navigating. */
 export function watchPage(page: Page): PageWatch {
-  const watch: PageWatch = { errors: [], console: [], requests: [], sockets: [] };
+  const watch: PageWatch = { errors: [], console: [], requests: [], failed: [], sockets: [] };
+  page.on('response', (r) => {
+    if (r.status() >= 400) watch.failed.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
   page.on('console', (m) => {
     watch.console.push(`${m.type()}: ${m.text()}`);
     if (m.type() === 'error') watch.errors.push(`console.error: ${m.text()}`);

@@ -33,7 +33,8 @@ const API_PATH = /^\/(v1|health|ready|metrics|docs)(\/|$|\?)/;
 export async function registerWebRoutes(app: FastifyInstance, deps: { webDir: string }): Promise<void> {
   const { webDir } = deps;
   const built = existsSync(path.join(webDir, 'index.html'));
-  if (built) await app.register(fastifyStatic, { root: webDir, serve: false, index: false, decorateReply: true });
+  // preCompressed: the build writes .br and .gz beside each asset (apps/web/vite.config.ts).
+  if (built) await app.register(fastifyStatic, { root: webDir, serve: false, index: false, decorateReply: true, preCompressed: true });
 
   const page = (reply: FastifyReply) => {
     if (!built) {

@@ -15,4 +15,6 @@ export interface PanelViewProps {
   onDrill?: (filter: Filter) => void;
   /** Pixel height available to the chart body. */
   height?: number;
+  /** ECharts renderer; canvas by default (svg where there is no canvas, or for crisp exports). */
+  renderer?: 'canvas' | 'svg';
 }
