@@ -67,7 +67,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         ...appImports,
-        { group: ['@sightline/query', '@sightline/analysis', '@sightline/*/*'], message: 'The web app reaches the server only through @sightline/sdk.' },
+        { group: ['@sightline/query', '@sightline/analysis', '@sightline/*/*', '**/server/src/**', '**/server/dist/**'], message: 'The web app reaches the server only through @sightline/sdk.' },
         { group: ['**/packages/*/src/**'], message: 'Import a package by its name, not by path.' },
       ] }],
     },
@@ -77,7 +77,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         ...appImports,
-        { group: ['@sightline/query', '@sightline/analysis', '@sightline/*/*'], message: 'The web app reaches the server only through @sightline/sdk.' },
+        { group: ['@sightline/query', '@sightline/analysis', '@sightline/*/*', '**/server/src/**', '**/server/dist/**'], message: 'The web app reaches the server only through @sightline/sdk.' },
         { group: ['**/packages/*/src/**'], message: 'Import a package by its name, not by path.' },
         { group: ['node:*'], message: 'The web app runs in browsers: no Node built-ins.' },
       ] }],

@@ -43,6 +43,20 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     target: 'es2022',
+    rolldownOptions: {
+      output: {
+        // ECharts is imported part by part (components/charts/echarts-loader.ts) so that only what a
+        // dashboard draws is loaded; left alone, the bundler makes ~60 tiny chunks of it, and a cold
+        // page then waits on their round trips. Grouped: zrender and the ECharts core in one chunk,
+        // the chart types and components in another.
+        advancedChunks: {
+          groups: [
+            { name: 'echarts-core', test: /node_modules[\\/](zrender|echarts[\\/]lib[\\/](core|model|data|util|scale|label|legacy|animation|coord|view|visual|layout|processor|preprocessor|i18n|theme|loading|export|renderer))[\\/]/, priority: 2 },
+            { name: 'echarts-parts', test: /node_modules[\\/]echarts[\\/]/, priority: 1 },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: {

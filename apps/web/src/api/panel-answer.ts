@@ -1,4 +1,4 @@
-import { isSightlineError, type DashboardData, type QueryResult } from '@sightline/sdk';
+import { isSightlineError, type QueryResult } from '@sightline/sdk';
 
 /** A problem as a panel shows it. */
 export interface PanelProblem {
@@ -10,16 +10,6 @@ export interface PanelProblem {
 
 /** One panel's outcome: its answer or its own problem. */
 export type PanelOutcome = { result: QueryResult } | { error: PanelProblem };
-
-/** The panels' outcomes of GET /v1/dashboards/:id/data, by panel id. */
-export function outcomesOf(data: DashboardData): Record<string, PanelOutcome> {
-  const out: Record<string, PanelOutcome> = {};
-  for (const [id, entry] of Object.entries(data.panels)) {
-    // The server sends the column types of the query language; the protocol's loose string is the same set.
-    out[id] = 'error' in entry ? { error: entry.error } : { result: entry as QueryResult };
-  }
-  return out;
-}
 
 /** Any failure as a panel problem (the SDK's problem details when there are some). */
 export function problemOf(error: unknown): PanelProblem {

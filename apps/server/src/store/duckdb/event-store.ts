@@ -68,7 +68,7 @@ export class DuckDbEventStore implements EventStore {
 
   async close(): Promise<void> {
     await this.writer.close();
-    this.readers.close();
+    await this.readers.close();
   }
 }
 

@@ -40,7 +40,7 @@ export async function openDuckDbStores(dataDir: string): Promise<DuckDbStores> {
     dashboards: new DuckDbDashboardStore(metaPool),
     async close() {
       await events.close();
-      metaPool.close();
+      await metaPool.close();
       // Closing the instance checkpoints the WAL into the database file.
       instance.closeSync();
     },

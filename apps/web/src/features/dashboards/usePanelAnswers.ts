@@ -1,63 +1,80 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Dashboard } from '@sightline/sdk';
-import { getClient } from '../../api/client';
+import { call, getClient } from '../../api/client';
 import { problemOf, type PanelOutcome } from '../../api/panel-answer';
-import { useDashboardData } from '../../api/useDashboardData';
 import { applyView, viewKey, type DashboardView } from './apply-view';
 
 export interface PanelAnswers {
   /** By panel id; a panel missing here is still loading. */
   outcomes: Record<string, PanelOutcome>;
-  /** The whole request failed (the panels have nothing to show). */
+  /** The whole request failed (the panels have nothing to show). Each panel fails on its own here. */
   error: unknown;
+  /** Some panel has not answered for the current view yet. */
   loading: boolean;
   reload: () => void;
 }
 
+interface Answers {
+  key: string | undefined;
+  outcomes: Record<string, PanelOutcome>;
+  /** The panels that answered for `key`. */
+  fresh: ReadonlySet<string>;
+}
+
 /**
- * Every panel's answer: first all at once from /data, then, on a live dashboard, each panel's
- * own live subscription replaces its answer as updates arrive. A change of view keeps the answers
- * on screen until the new ones are in.
+ * Every panel's answer, panel by panel (one POST /v1/query each, in parallel), so that a quick
+ * panel is drawn without waiting for the slowest: the first chart on screen comes with the first
+ * answer. Once every panel has answered, a live dashboard subscribes each panel on the live
+ * channel, whose messages then replace its answer (starting the subscriptions later keeps their
+ * first computations from competing with the first paint). A change of view keeps every answer on
+ * screen until that panel's new one is in (no skeleton flash, no flicker).
  */
 export function usePanelAnswers(dashboard: Dashboard | undefined, view: DashboardView): PanelAnswers {
-  const data = useDashboardData(dashboard, view);
-  // Live answers belong to the /data answer they were started after; a newer one supersedes them.
-  const [live, setLive] = useState<{ base: unknown; answers: Record<string, PanelOutcome> }>({ base: undefined, answers: {} });
-
+  const [answers, setAnswers] = useState<Answers>({ key: undefined, outcomes: {}, fresh: new Set() });
+  const [round, setRound] = useState(0);
   const queries = dashboard === undefined ? '' : JSON.stringify(dashboard.panels.map((p) => [p.id, p.query]));
-  const subscriptionKey = dashboard?.live === true && data.data !== undefined && !data.loading ? `${dashboard.id}|${viewKey(view)}|${queries}` : undefined;
-  const base = data.data;
+  const key = dashboard === undefined ? undefined : `${dashboard.id}|${viewKey(view)}|${queries}|${round}`;
+  const panelCount = dashboard?.panels.length ?? 0;
+  const loaded = answers.key === key && answers.fresh.size >= panelCount;
+  const liveKey = loaded && dashboard?.live === true ? key : undefined;
 
   useEffect(() => {
-    if (subscriptionKey === undefined || dashboard === undefined) return;
-    const sl = getClient();
+    if (key === undefined || dashboard === undefined) return;
     const defaults = { range: dashboard.range, timezone: dashboard.timezone };
-    setLive({ base, answers: {} });
+    const controller = new AbortController();
+    const settle = (id: string, outcome: PanelOutcome) => {
+      if (controller.signal.aborted) return;
+      setAnswers((prev) => ({ key, outcomes: { ...prev.outcomes, [id]: outcome }, fresh: new Set(prev.key === key ? [...prev.fresh, id] : [id]) }));
+    };
+    for (const panel of dashboard.panels) {
+      call((sl) => sl.query(applyView(panel.query, view, defaults), { signal: controller.signal })).then(
+        (result) => settle(panel.id, { result }),
+        (error: unknown) => settle(panel.id, { error: problemOf(error) }),
+      );
+    }
+    return () => controller.abort();
+    // The key stands for the dashboard's queries and the view; the objects change identity on every edit.
+  }, [key]);
+
+  useEffect(() => {
+    if (liveKey === undefined || dashboard === undefined) return;
+    const defaults = { range: dashboard.range, timezone: dashboard.timezone };
+    const sl = getClient();
     const subscriptions = dashboard.panels.map((panel) =>
       sl.live.subscribe(
         { query: applyView(panel.query, view, defaults) },
-        (result) => setLive((prev) => (prev.base === base ? { base, answers: { ...prev.answers, [panel.id]: { result } } } : prev)),
-        // A refused subscription leaves the panel with its last answer; /data already said what was wrong.
+        (result) => setAnswers((prev) => (prev.key === liveKey ? { ...prev, outcomes: { ...prev.outcomes, [panel.id]: { result } } } : prev)),
+        // A refused subscription leaves the panel with its answer; the query already said what was wrong.
         { onError: () => undefined },
       ),
     );
     return () => {
       for (const s of subscriptions) s.unsubscribe();
     };
-    // The key stands for the dashboard's queries and the view; the objects themselves change identity on every edit.
-  }, [subscriptionKey]);
+  }, [liveKey]);
 
-  const failed = data.data === undefined ? data.error : undefined;
-  const outcomes = useMemo(() => {
-    if (failed !== undefined && dashboard !== undefined) {
-      // The whole request failed: every panel says so rather than loading for ever.
-      const error = problemOf(failed);
-      return Object.fromEntries(dashboard.panels.map((p): [string, PanelOutcome] => [p.id, { error }]));
-    }
-    const out: Record<string, PanelOutcome> = { ...(data.data ?? {}) };
-    if (live.base === data.data) Object.assign(out, live.answers);
-    return out;
-  }, [data.data, live, failed, dashboard]);
-
-  return { outcomes, error: failed, loading: data.loading, reload: data.reload };
+  return useMemo(
+    () => ({ outcomes: answers.outcomes, error: undefined, loading: !loaded, reload: () => setRound((r) => r + 1) }),
+    [answers, loaded],
+  );
 }
