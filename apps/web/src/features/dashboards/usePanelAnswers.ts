@@ -14,6 +14,9 @@ export interface PanelAnswers {
   reload: () => void;
 }
 
+/** Panel queries in flight at once. */
+const PANEL_QUERIES_AT_ONCE = 3;
+
 interface Answers {
   key: string | undefined;
   outcomes: Record<string, PanelOutcome>;
@@ -22,7 +25,7 @@ interface Answers {
 }
 
 /**
- * Every panel's answer, panel by panel (one POST /v1/query each, in parallel), so that a quick
+ * Every panel's answer, panel by panel (one POST /v1/query each, a few at a time), so that a quick
  * panel is drawn without waiting for the slowest: the first chart on screen comes with the first
  * answer. Once every panel has answered, a live dashboard subscribes each panel on the live
  * channel, whose messages then replace its answer (starting the subscriptions later keeps their
@@ -46,12 +49,19 @@ export function usePanelAnswers(dashboard: Dashboard | undefined, view: Dashboar
       if (controller.signal.aborted) return;
       setAnswers((prev) => ({ key, outcomes: { ...prev.outcomes, [id]: outcome }, fresh: new Set(prev.key === key ? [...prev.fresh, id] : [id]) }));
     };
-    for (const panel of dashboard.panels) {
-      call((sl) => sl.query(applyView(panel.query, view, defaults), { signal: controller.signal })).then(
-        (result) => settle(panel.id, { result }),
-        (error: unknown) => settle(panel.id, { error: problemOf(error) }),
-      );
-    }
+    // Top to bottom, a few at a time: the server answers the panels on screen first instead of
+    // sharing its cores among all of them (a 30 ms KPI waited ~1 s behind a dozen queries at once).
+    const queue = [...dashboard.panels].sort((a, b) => a.layout.y - b.layout.y || a.layout.x - b.layout.x);
+    const next = async (): Promise<void> => {
+      for (let panel = queue.shift(); panel !== undefined && !controller.signal.aborted; panel = queue.shift()) {
+        const id = panel.id;
+        await call((sl) => sl.query(applyView(panel.query, view, defaults), { signal: controller.signal })).then(
+          (result) => settle(id, { result }),
+          (error: unknown) => settle(id, { error: problemOf(error) }),
+        );
+      }
+    };
+    for (let i = 0; i < PANEL_QUERIES_AT_ONCE; i++) void next();
     return () => controller.abort();
     // The key stands for the dashboard's queries and the view; the objects change identity on every edit.
   }, [key]);
