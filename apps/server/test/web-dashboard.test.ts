@@ -22,7 +22,10 @@ interface PageElement {
   scrollWidth: number;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): ArrayLike<PageElement>;
-  sightlineChart?: { getOption(): { series?: { name?: string; data?: unknown[] }[] } };
+  sightlineChart?: {
+    getOption(): { series?: { name?: string; data?: unknown[] }[] };
+    getModel(): { getSeriesByIndex(i: number): { name: string; getData(): { count(): number; getItemLayout(i: number): { x: number; y: number; width: number; height: number } } } };
+  };
 }
 declare const document: { documentElement: PageElement; body: PageElement; querySelector(s: string): PageElement | null; querySelectorAll(s: string): ArrayLike<PageElement> };
 declare function getComputedStyle(el: PageElement): { backgroundColor: string };
@@ -183,6 +186,57 @@ describe.runIf(run)('the web dashboard in Chromium', () => {
     const answer = ((await api('/v1/dashboards/commerce/data')) as { panels: Record<string, Answer> }).panels.channels!;
     expect(lines[0]).toBe(answer.columns.map((c) => c.name).join(','));
     expect(lines.slice(1).map((l) => l.split(','))).toEqual(answer.rows.map((r) => r.map((v) => (v === null ? '' : String(v)))));
+  });
+
+  it('drills down from a bar into a dashboard filter that every panel follows', async () => {
+    await page.goto(`${origin}/dashboards/commerce`);
+    await settled(page);
+    // The tallest bar of the first country's series, in page pixels.
+    const target = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="panel-revenue-by-country"] .echart')!;
+      const series = el.sightlineChart!.getModel().getSeriesByIndex(0);
+      const data = series.getData();
+      let best = { x: 0, y: 0, width: 0, height: 0 };
+      for (let i = 0; i < data.count(); i++) {
+        const layout = data.getItemLayout(i);
+        if (Math.abs(layout.height) > Math.abs(best.height)) best = layout;
+      }
+      return { name: series.name, x: best.x + best.width / 2, y: best.y + best.height / 2 };
+    });
+    const country = target.name.split(' · ').pop()!;
+    const chartEl = page.getByTestId('panel-revenue-by-country').locator('.echart');
+    await chartEl.scrollIntoViewIfNeeded();
+    const chart = (await chartEl.boundingBox())!;
+    await page.mouse.click(chart.x + target.x, chart.y + target.y);
+    await page.getByRole('region', { name: 'Filters' }).getByText(`props.country = ${country}`).waitFor();
+
+    const filters = [{ field: 'props.country', op: 'eq', value: country }];
+    const expected = ((await api(`/v1/dashboards/commerce/data?filters=${encodeURIComponent(JSON.stringify(filters))}`)) as { panels: Record<string, Answer> }).panels;
+    for (const id of ['revenue', 'orders']) {
+      await expect.poll(async () => Number((await rendered(page, id)).kpi?.value), { timeout: 15_000 }).toBeCloseTo(expected[id]!.rows[0]![0] as number, 6);
+    }
+    const unfiltered = ((await api('/v1/dashboards/commerce/data')) as { panels: Record<string, Answer> }).panels;
+    expect(expected.revenue!.rows[0]![0]).toBeLessThan(unfiltered.revenue!.rows[0]![0] as number);
+    await page.getByRole('button', { name: `Remove filter props.country = ${country}` }).click();
+    await expect.poll(async () => Number((await rendered(page, 'revenue')).kpi?.value), { timeout: 15_000 }).toBeCloseTo(unfiltered.revenue!.rows[0]![0] as number, 6);
+  });
+
+  it('exports a panel and the whole dashboard as PNG images', async () => {
+    const pngSize = async (file: string) => {
+      const bytes = readFileSync(file);
+      expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+      return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+    };
+    const panelDownload = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Actions for panel Revenue per day' }).click();
+    await page.getByRole('menuitem', { name: 'Export PNG' }).click();
+    const panelPng = await pngSize((await (await panelDownload).path())!);
+    const dashboardDownload = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export PNG', exact: true }).click();
+    const dashboardPng = await pngSize((await (await dashboardDownload).path())!);
+    expect(panelPng.width).toBeGreaterThan(300);
+    expect(dashboardPng.width).toBeGreaterThan(panelPng.width);
+    expect(dashboardPng.height).toBeGreaterThan(panelPng.height);
   });
 
   it('switches between light and dark, and follows the choice after a reload', async () => {
