@@ -49,7 +49,7 @@ export default defineConfig({
         // dashboard draws is loaded; left alone, the bundler makes ~60 tiny chunks of it, and a cold
         // page then waits on their round trips. Grouped: zrender and the ECharts core in one chunk,
         // the chart types and components in another.
-        advancedChunks: {
+        codeSplitting: {
           groups: [
             { name: 'echarts-core', test: /node_modules[\\/](zrender|echarts[\\/]lib[\\/](core|model|data|util|scale|label|legacy|animation|coord|view|visual|layout|processor|preprocessor|i18n|theme|loading|export|renderer))[\\/]/, priority: 2 },
             { name: 'echarts-parts', test: /node_modules[\\/]echarts[\\/]/, priority: 1 },
