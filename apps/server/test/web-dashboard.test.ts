@@ -209,6 +209,10 @@ describe.runIf(run)('the web dashboard in Chromium', () => {
     const chart = (await chartEl.boundingBox())!;
     await page.mouse.click(chart.x + target.x, chart.y + target.y);
     await page.getByRole('region', { name: 'Filters' }).getByText(`props.country = ${country}`).waitFor();
+    // The view is in the URL: a reload (or the link, sent to somebody) keeps the filter.
+    expect(JSON.parse(new URL(page.url()).searchParams.get('filters')!)).toEqual([{ field: 'props.country', op: 'eq', value: country }]);
+    await page.reload();
+    await page.getByRole('region', { name: 'Filters' }).getByText(`props.country = ${country}`).waitFor();
 
     const filters = [{ field: 'props.country', op: 'eq', value: country }];
     const expected = ((await api(`/v1/dashboards/commerce/data?filters=${encodeURIComponent(JSON.stringify(filters))}`)) as { panels: Record<string, Answer> }).panels;

@@ -19,6 +19,7 @@ import { nudgePanel, type LayoutNudge } from './grid-layout';
 import { newPanel } from './new-dashboard';
 import { PanelFrame } from './PanelFrame';
 import { useDashboardSaver } from './useDashboardSaver';
+import { searchOfView, viewFromSearch } from './view-url';
 import { usePanelAnswers } from './usePanelAnswers';
 import './DashboardPage.css';
 
@@ -74,7 +75,7 @@ function DashboardScreen({ initial }: { initial: Dashboard }) {
   const [, navigate] = useLocation();
   const search = useSearch();
   const [dashboard, setDashboard] = useState(initial);
-  const [view, setView] = useState<DashboardView>({ filters: initial.filters ?? [] });
+  const [view, setView] = useState<DashboardView>(() => viewFromSearch(search, initial.filters ?? []));
   const [wantEdit, setWantEdit] = useState(() => new URLSearchParams(search).get('edit') === '1');
   const editMode = wantEdit && canEdit;
   const [editing, setEditing] = useState<DashboardPanel | undefined>();
@@ -92,6 +93,12 @@ function DashboardScreen({ initial }: { initial: Dashboard }) {
       document.title = 'Sightline';
     };
   }, [dashboard.title]);
+
+  // The view is kept in the URL (replaced, not pushed: the back button leaves the dashboard).
+  useEffect(() => {
+    const next = searchOfView(window.location.search, view, dashboard.filters ?? []);
+    if (next !== window.location.search) window.history.replaceState(window.history.state, '', `${window.location.pathname}${next}`);
+  }, [view, dashboard.filters]);
 
   const kpis = useMemo(() => new Map<string, Kpi>((catalog.data?.kpis ?? []).map((k) => [k.name, k])), [catalog.data]);
   const defaults = useMemo(() => ({ range: dashboard.range, timezone: dashboard.timezone }), [dashboard.range, dashboard.timezone]);
