@@ -261,4 +261,20 @@ describe('PanelEditor', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect(onSave.mock.calls[0]![0].options).toStrictEqual({ kpi: 'revenue_kpi', measure: 'orders', unit: '€' });
   });
+
+  it('keeps the dialog and the draft while a save is under way, and shows why it failed', async () => {
+    let finish: () => void = () => undefined;
+    const onSave = vi.fn<(panel: DashboardPanel) => Promise<void>>(() => new Promise<void>((resolve) => (finish = resolve)));
+    const utils = renderEditor({ panel: blankPanel({ title: 'Orders', query: { source: 'shop', measures: ['orders'] } }), onSave });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(onSave).toHaveBeenCalledTimes(1);
+    expect((screen.getByRole('button', { name: 'Saving…' }) as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => finish());
+    expect((screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(false);
+    utils.rerender(
+      <PanelEditor panel={blankPanel({ title: 'Orders', query: { source: 'shop', measures: ['orders'] } })} sources={sources} metrics={metrics} kpis={kpis} runQuery={() => Promise.resolve(answer)} theme="light" onSave={onSave} onCancel={utils.onCancel} saveError="The dashboard is not valid" />,
+    );
+    expect(screen.getByRole('alert').textContent).toContain('The dashboard is not valid');
+    expect((screen.getByLabelText('Title') as HTMLInputElement).value).toBe('Orders');
+  });
 });

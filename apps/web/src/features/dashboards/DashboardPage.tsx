@@ -81,6 +81,7 @@ function DashboardScreen({ initial }: { initial: Dashboard }) {
   const [editing, setEditing] = useState<DashboardPanel | undefined>();
   const [deleting, setDeleting] = useState<DashboardPanel | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
+  const [panelSaveError, setPanelSaveError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [exporting, setExporting] = useState(false);
   const gridRef = useRef<HTMLDivElement>(null);
@@ -120,16 +121,19 @@ function DashboardScreen({ initial }: { initial: Dashboard }) {
     [saveLater],
   );
 
-  /** Panel edits wait for the server, so that the reload of the data reads the stored queries. */
-  async function savePanels(panels: DashboardPanel[]) {
+  /** Panel edits wait for the server, so that the reload of the data reads the stored queries. Says whether it was saved. */
+  async function savePanels(panels: DashboardPanel[]): Promise<boolean> {
     const next = { ...dashboard, panels };
     try {
       await saver.saveNow(next);
       setDashboard(next);
       setNotice(undefined);
+      return true;
     } catch (e) {
       const problem = problemOf(e);
       setNotice(`The dashboard could not be saved: ${problem.detail ?? problem.title}`);
+      setPanelSaveError(problem.detail ?? problem.title);
+      return false;
     }
   }
 
@@ -267,10 +271,17 @@ function DashboardScreen({ initial }: { initial: Dashboard }) {
             kpis={catalog.data?.kpis ?? []}
             runQuery={runQuery}
             theme={theme}
-            onCancel={() => setEditing(undefined)}
-            onSave={(panel) => {
+            saveError={panelSaveError}
+            onCancel={() => {
               setEditing(undefined);
-              void savePanels(isNewPanel ? [...dashboard.panels, panel] : dashboard.panels.map((p) => (p.id === panel.id ? panel : p)));
+              setPanelSaveError(undefined);
+            }}
+            onSave={async (panel) => {
+              // The editor stays open with the draft until the server has it: a refused save loses nothing.
+              if (await savePanels(isNewPanel ? [...dashboard.panels, panel] : dashboard.panels.map((p) => (p.id === panel.id ? panel : p)))) {
+                setEditing(undefined);
+                setPanelSaveError(undefined);
+              }
             }}
           />
         </Suspense>

@@ -1,4 +1,4 @@
-import { useId, useRef } from 'react';
+import { useId, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import type { DashboardPanel, Kpi, MetricDefinition, Query, QueryResult, SourceSummary } from '@sightline/sdk';
 import { measureColumns } from './draft-query';
@@ -19,12 +19,16 @@ export interface PanelEditorProps {
   kpis: Kpi[];
   runQuery: (query: Query, signal: AbortSignal) => Promise<QueryResult>;
   theme: 'light' | 'dark';
-  onSave: (panel: DashboardPanel) => void;
+  /** May be async: the dialog stays open (the draft kept, Save disabled) until it settles. */
+  onSave: (panel: DashboardPanel) => void | Promise<void>;
   onCancel: () => void;
+  /** Why the last save failed, shown in the dialog (the draft is still there to save again). */
+  saveError?: string;
 }
 
 /** A modal that edits one panel: its title, kind, query (as a form and as JSON) and options, with a live preview. */
-export function PanelEditor({ panel, sources, metrics, kpis, runQuery, theme, onSave, onCancel }: PanelEditorProps) {
+export function PanelEditor({ panel, sources, metrics, kpis, runQuery, theme, onSave, onCancel, saveError }: PanelEditorProps) {
+  const [saving, setSaving] = useState(false);
   const headingId = useId();
   const dialogRef = useRef<HTMLDivElement>(null);
   const onKeyDown = useModalFocus(dialogRef, onCancel);
@@ -57,11 +61,24 @@ export function PanelEditor({ panel, sources, metrics, kpis, runQuery, theme, on
           </div>
         </div>
         <footer className="pe-footer">
+          {saveError !== undefined && (
+            <p className="pe-save-error" role="alert">
+              Not saved: {saveError}
+            </p>
+          )}
           <button type="button" onClick={onCancel}>
             Cancel
           </button>
-          <button type="button" className="pe-primary" disabled={jsonInvalid} onClick={() => onSave(draft.result())}>
-            Save
+          <button
+            type="button"
+            className="pe-primary"
+            disabled={jsonInvalid || saving}
+            onClick={() => {
+              setSaving(true);
+              void Promise.resolve(onSave(draft.result())).finally(() => setSaving(false));
+            }}
+          >
+            {saving ? 'Saving…' : 'Save'}
           </button>
         </footer>
       </div>
