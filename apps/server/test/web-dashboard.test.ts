@@ -225,6 +225,26 @@ describe.runIf(run)('the web dashboard in Chromium', () => {
     await expect.poll(async () => Number((await rendered(page, 'revenue')).kpi?.value), { timeout: 15_000 }).toBeCloseTo(unfiltered.revenue!.rows[0]![0] as number, 6);
   });
 
+  it('takes a custom range typed in the dashboard’s time zone', async () => {
+    await page.goto(`${origin}/dashboards/commerce`);
+    await settled(page);
+    await page.getByLabel('Time zone').selectOption('Asia/Tokyo');
+    await page.getByRole('button', { name: /^Time range:/ }).click();
+    // Wall-clock times in Tokyo (UTC+09:00, no DST), whole minutes, 10 and 3 days back.
+    const tokyo = (t: number) => new Date(t + 9 * 3_600_000).toISOString().slice(0, 16);
+    const from = Math.floor((NOW - 10 * 86_400_000) / 60_000) * 60_000;
+    const to = Math.floor((NOW - 3 * 86_400_000) / 60_000) * 60_000;
+    const picker = page.getByRole('group', { name: 'Time range' });
+    await picker.getByLabel('From', { exact: true }).fill(tokyo(from));
+    await picker.getByLabel('To', { exact: true }).fill(tokyo(to));
+    await picker.getByRole('button', { name: 'Apply' }).click();
+    const range = `${new Date(from).toISOString()}/${new Date(to).toISOString()}`;
+    await expect.poll(() => new URL(page.url()).searchParams.get('range')).toBe(range);
+    const expected = ((await api(`/v1/dashboards/commerce/data?range=${encodeURIComponent(range)}&timezone=Asia%2FTokyo`)) as { panels: Record<string, Answer> }).panels;
+    await expect.poll(async () => Number((await rendered(page, 'orders')).kpi?.value), { timeout: 15_000 }).toBeCloseTo(expected.orders!.rows[0]![0] as number, 6);
+    await page.goto(`${origin}/dashboards/commerce`);
+  });
+
   it('exports a panel and the whole dashboard as PNG images', async () => {
     const pngSize = async (file: string) => {
       const bytes = readFileSync(file);

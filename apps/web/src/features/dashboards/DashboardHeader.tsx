@@ -57,7 +57,7 @@ export function DashboardHeader(props: DashboardHeaderProps) {
       </div>
       {dashboard.description !== undefined && dashboard.description !== '' && !editMode && <p className="dashboard-desc">{dashboard.description}</p>}
       <div className="dashboard-toolbar" role="toolbar" aria-label="Dashboard controls">
-        <TimeRangePicker value={props.range} onChange={props.onRange} />
+        <TimeRangePicker value={props.range} onChange={props.onRange} timezone={props.timezone} />
         <TimezoneSelect value={props.timezone} dashboardZone={dashboard.timezone} onChange={props.onTimezone} />
         {editMode && (
           <span className="field-inline">

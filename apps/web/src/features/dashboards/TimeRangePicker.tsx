@@ -6,10 +6,12 @@ export interface TimeRangePickerProps {
   /** The range in force (the view's, else the dashboard's). */
   value: Range;
   onChange: (range: Range) => void;
+  /** The dashboard's time zone: custom times are read and shown in it. */
+  timezone?: string;
 }
 
 /** Presets (last 1 h … 90 d) and a custom from/to, in a popover opened by a button. */
-export function TimeRangePicker({ value, onChange }: TimeRangePickerProps) {
+export function TimeRangePicker({ value, onChange, timezone }: TimeRangePickerProps) {
   const [open, setOpen] = useState(false);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -21,12 +23,12 @@ export function TimeRangePicker({ value, onChange }: TimeRangePickerProps) {
   useEffect(() => {
     if (!open) return;
     if ('from' in value) {
-      setFrom(isoToLocalInput(value.from));
-      setTo(isoToLocalInput(value.to));
+      setFrom(isoToLocalInput(value.from, timezone));
+      setTo(isoToLocalInput(value.to, timezone));
     } else {
       const now = new Date();
-      setTo(isoToLocalInput(now.toISOString()));
-      setFrom(isoToLocalInput(new Date(now.getTime() - 24 * 3600_000).toISOString()));
+      setTo(isoToLocalInput(now.toISOString(), timezone));
+      setFrom(isoToLocalInput(new Date(now.getTime() - 24 * 3600_000).toISOString(), timezone));
     }
     setError(undefined);
     const onPointer = (e: PointerEvent) => {
@@ -34,7 +36,7 @@ export function TimeRangePicker({ value, onChange }: TimeRangePickerProps) {
     };
     document.addEventListener('pointerdown', onPointer);
     return () => document.removeEventListener('pointerdown', onPointer);
-  }, [open, value]);
+  }, [open, value, timezone]);
 
   function choose(range: Range) {
     onChange(range);
@@ -44,7 +46,7 @@ export function TimeRangePicker({ value, onChange }: TimeRangePickerProps) {
 
   function onApply(event: FormEvent) {
     event.preventDefault();
-    const result = validateCustomRange(from, to);
+    const result = validateCustomRange(from, to, timezone);
     if ('error' in result) setError(result.error);
     else choose(result.range);
   }
@@ -62,8 +64,8 @@ export function TimeRangePicker({ value, onChange }: TimeRangePickerProps) {
         }
       }}
     >
-      <button ref={buttonRef} type="button" className="btn" aria-expanded={open} aria-controls={open ? ids.pop : undefined} aria-label={`Time range: ${rangeLabel(value)}`} onClick={() => setOpen((o) => !o)}>
-        <ClockIcon /> {rangeLabel(value)}
+      <button ref={buttonRef} type="button" className="btn" aria-expanded={open} aria-controls={open ? ids.pop : undefined} aria-label={`Time range: ${rangeLabel(value, timezone)}`} onClick={() => setOpen((o) => !o)}>
+        <ClockIcon /> {rangeLabel(value, timezone)}
       </button>
       {open && (
         <div id={ids.pop} className="popover range-popover" role="group" aria-label="Time range">
@@ -75,6 +77,7 @@ export function TimeRangePicker({ value, onChange }: TimeRangePickerProps) {
             ))}
           </div>
           <form className="range-custom" onSubmit={onApply} noValidate>
+            <p className="field-hint">Times in {timezone ?? 'this browser’s time zone'}</p>
             <div className="field">
               <label htmlFor={ids.from}>From</label>
               <input id={ids.from} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} aria-invalid={error !== undefined} aria-describedby={error !== undefined ? ids.error : undefined} />
