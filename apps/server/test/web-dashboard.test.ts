@@ -348,6 +348,37 @@ describe.runIf(run)('the web dashboard in Chromium', () => {
     }
   });
 
+  it('shows a failing panel’s own error and every other panel', async () => {
+    expect((await t.inject({ method: 'PUT', url: '/v1/roles/shop_reader', payload: { grants: [{ source: 'shop', access: 'read' }] } })).statusCode).toBeLessThan(300);
+    expect((await t.inject({ method: 'POST', url: '/v1/users', payload: { email: 'shop@example.com', password: PASSWORD, role: 'shop_reader' } })).statusCode).toBe(201);
+    const created = await t.inject({
+      method: 'POST',
+      url: '/v1/dashboards',
+      payload: {
+        title: 'Mixed',
+        live: false,
+        panels: [
+          { id: 'orders', title: 'Orders', chart: 'kpi', query: { source: 'shop', measures: ['orders'] }, layout: { x: 0, y: 0, w: 6, h: 3 } },
+          { id: 'tasks', title: 'Tasks', chart: 'bar', query: { source: 'tasks', measures: ['tasks_created'], dimensions: ['props.priority'] }, layout: { x: 6, y: 0, w: 6, h: 6 } },
+        ],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const other = await launchChromium();
+    try {
+      const p = await other.context.newPage();
+      await signIn(p, 'shop@example.com', PASSWORD);
+      await p.goto(`${origin}/dashboards/${created.json().id}`);
+      await expect.poll(() => p.getByTestId('panel-tasks').getAttribute('data-state'), { timeout: 15_000 }).toBe('error');
+      expect(await p.getByTestId('panel-tasks').getByRole('alert').textContent()).toMatch(/not allowed/i);
+      await expect.poll(() => p.getByTestId('panel-orders').getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+      const orders = ((await api(`/v1/dashboards/${created.json().id}/data`)) as { panels: Record<string, Answer> }).panels.orders!;
+      expect(Number(await p.getByTestId('panel-orders').getByTestId('kpi-value').getAttribute('data-value'))).toBe(orders.rows[0]![0]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('fits a phone’s width', async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.goto(`${origin}/dashboards/commerce`);
