@@ -61,7 +61,6 @@ function renderEditor(props: Partial<PanelEditorProps> = {}) {
   return { ...utils, onSave, onCancel, calls: rec.calls };
 }
 
-const wait = (ms: number) => act(() => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 const group = (name: string) => screen.getByRole('group', { name });
 const change = (el: HTMLElement, value: string) => fireEvent.change(el, { target: { value } });
 const jsonBox = () => screen.getByLabelText('Query JSON') as HTMLTextAreaElement;
@@ -190,29 +189,38 @@ describe('PanelEditor', () => {
   });
 
   it('runs the preview once after a burst of edits and aborts a superseded run', async () => {
-    const rec = recorder();
-    render(<PanelEditor panel={blankPanel()} sources={sources} metrics={metrics} kpis={kpis} runQuery={rec.runQuery} theme="light" onSave={vi.fn()} onCancel={vi.fn()} />);
+    // Fake timers: the debounce is checked to the millisecond, however busy the machine is.
+    vi.useFakeTimers();
+    try {
+      const rec = recorder();
+      render(<PanelEditor panel={blankPanel()} sources={sources} metrics={metrics} kpis={kpis} runQuery={rec.runQuery} theme="light" onSave={vi.fn()} onCancel={vi.fn()} />);
+      const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
 
-    fireEvent.click(screen.getByRole('checkbox', { name: 'shop' }));
-    fireEvent.click(screen.getByRole('button', { name: 'Add catalog metric' }));
-    change(screen.getByLabelText('Interval'), 'hour');
-    change(screen.getByLabelText('Interval'), 'day');
-    await wait(PREVIEW_DELAY_MS / 2);
-    expect(rec.calls).toHaveLength(0);
-    await waitFor(() => expect(rec.calls).toHaveLength(1));
-    expect(rec.calls[0]!.query).toStrictEqual({ source: 'shop', measures: ['revenue'], interval: 'day' });
+      fireEvent.click(screen.getByRole('checkbox', { name: 'shop' }));
+      fireEvent.click(screen.getByRole('button', { name: 'Add catalog metric' }));
+      change(screen.getByLabelText('Interval'), 'hour');
+      change(screen.getByLabelText('Interval'), 'day');
+      await advance(PREVIEW_DELAY_MS - 1);
+      expect(rec.calls).toHaveLength(0);
+      await advance(1);
+      expect(rec.calls).toHaveLength(1);
+      expect(rec.calls[0]!.query).toStrictEqual({ source: 'shop', measures: ['revenue'], interval: 'day' });
 
-    // The first run is still in flight when the draft changes again.
-    change(screen.getByLabelText('Interval'), 'week');
-    expect(rec.calls[0]!.signal.aborted).toBe(true);
-    await waitFor(() => expect(rec.calls).toHaveLength(2));
-    expect(rec.calls[1]!.query).toStrictEqual({ source: 'shop', measures: ['revenue'], interval: 'week' });
-    expect(rec.calls[1]!.signal.aborted).toBe(false);
+      // The first run is still in flight when the draft changes again.
+      change(screen.getByLabelText('Interval'), 'week');
+      expect(rec.calls[0]!.signal.aborted).toBe(true);
+      await advance(PREVIEW_DELAY_MS);
+      expect(rec.calls).toHaveLength(2);
+      expect(rec.calls[1]!.query).toStrictEqual({ source: 'shop', measures: ['revenue'], interval: 'week' });
+      expect(rec.calls[1]!.signal.aborted).toBe(false);
 
-    await act(async () => rec.calls[1]!.resolve(answer));
-    expect(within(screen.getByRole('table')).getByText('DE')).toBeTruthy();
-    await wait(PREVIEW_DELAY_MS + 100);
-    expect(rec.calls).toHaveLength(2);
+      await act(async () => rec.calls[1]!.resolve(answer));
+      expect(within(screen.getByRole('table')).getByText('DE')).toBeTruthy();
+      await advance(PREVIEW_DELAY_MS + 100);
+      expect(rec.calls).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('shows a server error next to the measure it points at', async () => {
