@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { ADMIN, makeDataDir, startTestApp, type TestApp } from './support/harness.js';
+import { ADMIN, USER_PASSWORD, makeDataDir, startTestApp, type TestApp } from './support/harness.js';
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');
 let t: TestApp;
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const PASSWORD = 'long enough test password';
+const PASSWORD = USER_PASSWORD;
 const event = (source: string, id: string) => ({ id, source, name: 'x', ts: NOW - 60_000, actor: 'a1', value: 1 });
 const ingest = (token: string, events: unknown[]) => t.inject({ method: 'POST', url: '/v1/events', payload: { events } }, token);
 const query = (token: string, source: string | string[]) =>
@@ -25,12 +25,7 @@ const count = async (source: string) => {
   return n;
 };
 
-async function userWithRole(role: string): Promise<string> {
-  const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  const created = await t.inject({ method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD, role } });
-  expect(created.statusCode).toBe(201);
-  return (await t.login(email, PASSWORD)).access_token;
-}
+const userWithRole = (role: string) => t.userToken(role);
 
 async function key(scopes: string[], sources: string[], token = t.adminToken): Promise<string> {
   const res = await t.inject({ method: 'POST', url: '/v1/keys', payload: { name: 'k', scopes, sources } }, token);

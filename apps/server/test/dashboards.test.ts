@@ -8,7 +8,6 @@ import { generateDemoBatches } from '../src/features/packs/index.js';
 import { startTestApp, type TestApp } from './support/harness.js';
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');
-const PASSWORD = 'long enough test password';
 let t: TestApp;
 let viewer: string;
 let editor: string;
@@ -21,11 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-async function userWithRole(role: string): Promise<string> {
-  const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  expect((await t.inject({ method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD, role } })).statusCode).toBe(201);
-  return (await t.login(email, PASSWORD)).access_token;
-}
+const userWithRole = (role: string) => t.userToken(role);
 
 interface Panel {
   id: string;

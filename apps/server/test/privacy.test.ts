@@ -14,7 +14,6 @@ const PII_KEY = Buffer.from(hkdfSync('sha256', KEY, Buffer.alloc(0), 'sightline 
 const hash = (value: string) => createHmac('sha256', PII_KEY).update(value, 'utf8').digest('hex');
 const SUBJECT = 'alice+test@example.com';
 const OTHERS = ['bob@example.com', 'carol@example.com', 'alice@example.com', 'ALICE+TEST@example.com'];
-const PASSWORD = 'long enough test password';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -59,11 +58,7 @@ async function directRead(actors: string[]): Promise<Record<string, unknown>[]> 
 }
 const countAll = async () => ((await t.app.eventStore.query('SELECT count(*) FROM events', [])) as [[number]])[0]![0];
 
-async function userWithRole(role: string): Promise<string> {
-  const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  expect((await t.inject({ method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD, role } })).statusCode).toBe(201);
-  return (await t.login(email, PASSWORD)).access_token;
-}
+const userWithRole = (role: string) => t.userToken(role);
 
 describe('privacy requests', () => {
   it('refuse anyone without privacy:manage', async () => {

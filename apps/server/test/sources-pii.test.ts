@@ -9,7 +9,6 @@ import { makeDataDir, startTestApp, type TestApp } from './support/harness.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const KEY = randomBytes(32);
-const PASSWORD = 'long enough test password';
 /** The reference: HMAC-SHA256 under HKDF(secret key, info "sightline pii hash"), hex. */
 const PII_KEY = Buffer.from(hkdfSync('sha256', KEY, Buffer.alloc(0), 'sightline pii hash', 32));
 const hash = (value: string) => createHmac('sha256', PII_KEY).update(value, 'utf8').digest('hex');
@@ -32,11 +31,7 @@ async function stored(source: string): Promise<Map<string, { actor: string | nul
   const rows = (await t.app.eventStore.query('SELECT id, actor, props::VARCHAR FROM events WHERE source = $1', [source])) as [string, string | null, string | null][];
   return new Map(rows.map(([id, actor, props]) => [id, { actor, props: props === null ? null : JSON.parse(props) }]));
 }
-async function userWithRole(role: string): Promise<string> {
-  const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  expect((await t.inject({ method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD, role } })).statusCode).toBe(201);
-  return (await t.login(email, PASSWORD)).access_token;
-}
+const userWithRole = (role: string) => t.userToken(role);
 
 describe('sources', () => {
   it('are created, read, changed in part and deleted (their settings, not their events)', async () => {

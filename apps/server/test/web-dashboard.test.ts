@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoBatches } from '../src/features/packs/index.js';
 import { browserAvailable, launchChromium, watchPage, type ChromiumSession, type PageWatch } from './support/browser.js';
-import { ADMIN, startTestApp, type TestApp } from './support/harness.js';
+import { ADMIN, USER_PASSWORD, startTestApp, type TestApp } from './support/harness.js';
 
 // The little of the DOM that the functions given to page.evaluate use (they run in the page; this
 // file compiles without the DOM library, which would change Node's own globals for the whole build).
@@ -33,7 +33,7 @@ declare function getComputedStyle(el: PageElement): { backgroundColor: string };
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const WEB_DIST = path.join(ROOT, 'apps/web/dist');
 const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
-const PASSWORD = 'long enough test password';
+const PASSWORD = USER_PASSWORD;
 const run = browserAvailable();
 // The server's clock is pinned, so that "last 30 days" means the same range to the page and to the
 // reference answers fetched by the test, however long the test takes.

@@ -31,6 +31,21 @@ export interface DashboardDataOptions {
   signal?: AbortSignal;
 }
 
+/** The body that stores `dashboard` again (for `update` or `create`): its answer without the read-only fields. */
+export function dashboardBody(dashboard: Dashboard): DashboardBody {
+  return {
+    title: dashboard.title,
+    // A stored panel query is a query-language object; the body schema takes it as a record.
+    panels: dashboard.panels.map((p) => ({ ...p, query: p.query as unknown as Record<string, unknown> })),
+    theme: dashboard.theme,
+    live: dashboard.live,
+    ...(dashboard.description !== undefined ? { description: dashboard.description } : {}),
+    ...(dashboard.range !== undefined ? { range: dashboard.range } : {}),
+    ...(dashboard.timezone !== undefined ? { timezone: dashboard.timezone } : {}),
+    ...(dashboard.filters !== undefined ? { filters: dashboard.filters } : {}),
+  };
+}
+
 /** Dashboards (`/v1/dashboards`). Built-in dashboards are read-only: duplicate one to change it. */
 export class DashboardsApi {
   constructor(private readonly http: HttpClient) {}
@@ -59,17 +74,7 @@ export class DashboardsApi {
   /** A copy (of a built-in one too) that the caller may edit, titled `title` or "<title> (copy)". */
   async duplicate(id: string, title?: string): Promise<Dashboard> {
     const source = await this.get(id);
-    const body: DashboardBody = {
-      title: title ?? `${source.title} (copy)`.slice(0, 200),
-      panels: source.panels.map((p) => ({ ...p, query: p.query as unknown as Record<string, unknown> })),
-      theme: source.theme,
-      live: source.live,
-      ...(source.description !== undefined ? { description: source.description } : {}),
-      ...(source.range !== undefined ? { range: source.range } : {}),
-      ...(source.timezone !== undefined ? { timezone: source.timezone } : {}),
-      ...(source.filters !== undefined ? { filters: source.filters } : {}),
-    };
-    return this.create(body);
+    return this.create({ ...dashboardBody(source), title: title ?? `${source.title} (copy)`.slice(0, 200) });
   }
 
   /** Every panel's answer (or its own error), with the dashboard's range, zone and filters or these overrides. */

@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config, type RateLimits } from '../../src/config.js';
+
+/** The password of users made by `userToken`. */
+export const USER_PASSWORD = 'long enough test password';
 
 /** The first admin of every test app. */
 export const ADMIN = { email: 'admin@example.com', password: 'a long test passphrase 42' } as const;
@@ -25,6 +29,8 @@ export interface TestApp {
   inject(options: InjectOptions | string, token?: string | null): Promise<LightMyRequestResponse>;
   /** Logs in through the API and returns the token answer. */
   login(email: string, password: string): Promise<{ access_token: string; refresh_token: string }>;
+  /** Creates a user with this role (a random e-mail) and returns its access token. */
+  userToken(role: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -61,6 +67,12 @@ export async function startTestApp(
     config,
     adminToken,
     login,
+    async userToken(role) {
+      const email = `${role}-${randomUUID().slice(0, 8)}@example.com`;
+      const res = await app.inject({ method: 'POST', url: '/v1/users', payload: { email, password: USER_PASSWORD, role }, headers: { authorization: `Bearer ${adminToken}` } });
+      if (res.statusCode !== 201) throw new Error(`creating a ${role} failed: ${res.statusCode} ${res.body}`);
+      return (await login(email, USER_PASSWORD)).access_token;
+    },
     inject(options, token = adminToken) {
       const base: InjectOptions = typeof options === 'string' ? { method: 'GET', url: options } : options;
       const headers = { ...(base.headers ?? {}) };

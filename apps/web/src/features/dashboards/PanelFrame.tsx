@@ -3,11 +3,11 @@ import type { DashboardPanel, Filter, Kpi } from '@sightline/sdk';
 import type { PanelOutcome } from '../../api/panel-answer';
 import { Menu, type MenuItem } from '../../components/Menu';
 import { answerToCsv, answerToJson, downloadFile, panelPngDataUrl } from '../panels/export-panel';
+import { PanelErrorBoundary } from '../panels/PanelErrorBoundary';
 import { PanelView } from '../panels/PanelView';
 import type { ResolvedTheme } from '../panels/types';
 import { downloadUrl } from './download';
 import { NUDGES, type LayoutNudge } from './grid-layout';
-import { PanelErrorBoundary } from './PanelErrorBoundary';
 
 export interface PanelFrameProps {
   panel: DashboardPanel;

@@ -1,19 +1,4 @@
-import type { Dashboard, DashboardBody, DashboardPanel, SourceSummary } from '@sightline/sdk';
-
-/** The body of a PUT for this dashboard (the answer's read-only fields left out). */
-export function bodyOf(dashboard: Dashboard): DashboardBody {
-  return {
-    title: dashboard.title,
-    // The stored panel query is the query language's object; the body schema takes it as a record.
-    panels: dashboard.panels.map((p) => ({ ...p, query: p.query as unknown as Record<string, unknown> })),
-    theme: dashboard.theme,
-    live: dashboard.live,
-    ...(dashboard.description !== undefined ? { description: dashboard.description } : {}),
-    ...(dashboard.range !== undefined ? { range: dashboard.range } : {}),
-    ...(dashboard.timezone !== undefined ? { timezone: dashboard.timezone } : {}),
-    ...(dashboard.filters !== undefined ? { filters: dashboard.filters } : {}),
-  };
-}
+import type { DashboardBody, DashboardPanel, SourceSummary } from '@sightline/sdk';
 
 export const NEW_DASHBOARD: DashboardBody = { title: 'Untitled dashboard', panels: [], theme: 'system', live: true, range: { last: '30d' } };
 

@@ -1,8 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Dashboard } from '@sightline/sdk';
+import { dashboardBody, type Dashboard } from '@sightline/sdk';
 import { call } from '../../api/client';
 import { problemOf } from '../../api/panel-answer';
-import { bodyOf } from './new-dashboard';
 
 export type SaveStatus = 'idle' | 'pending' | 'saving' | 'saved' | 'error';
 
@@ -39,7 +38,7 @@ export function useDashboardSaver(): DashboardSaver {
       latest.current = undefined;
       setStatus('saving');
       try {
-        const saved = await call((sl) => sl.dashboards.update(dashboard.id, bodyOf(dashboard)));
+        const saved = await call((sl) => sl.dashboards.update(dashboard.id, dashboardBody(dashboard)));
         setStatus(latest.current === undefined ? 'saved' : 'pending');
         setError(undefined);
         lastSaved.current = saved;

@@ -5,7 +5,8 @@ import { errorsAt } from './field-errors';
 import { FieldErrors } from './FieldErrors';
 import { MeasureRow } from './MeasureRow';
 
-interface MeasuresFieldProps {
+/** What the parts of the trend form take: the draft query, what to suggest, and the server's errors. */
+export interface QueryPartProps {
   query: Query;
   metrics: MetricDefinition[];
   eventNames: string[];
@@ -16,7 +17,7 @@ interface MeasuresFieldProps {
 
 const MAX_MEASURES = 20;
 
-export function MeasuresField({ query, metrics, eventNames, fieldSuggestions, onChange, errors }: MeasuresFieldProps) {
+export function MeasuresField({ query, metrics, eventNames, fieldSuggestions, onChange, errors }: QueryPartProps) {
   const id = useId();
   const measures = readMeasures(query);
   const names = measures.map(measureName);

@@ -1,6 +1,6 @@
 import type { DashboardPanel, Kpi } from '@sightline/sdk';
+import { PanelErrorBoundary } from '../panels/PanelErrorBoundary';
 import { PanelView } from '../panels/PanelView';
-import { PreviewBoundary } from './PreviewBoundary';
 import type { PreviewState } from './usePreview';
 
 interface PreviewPaneProps {
@@ -41,9 +41,10 @@ export function PreviewPane({ panel, preview, kpi, theme }: PreviewPaneProps) {
         <p className="pe-hint pe-preview-empty">Choose a source and a measure (or two funnel steps) to see a preview.</p>
       ) : problem && answer === undefined ? null : (
         <div className={problem ? 'pe-preview-body pe-stale' : 'pe-preview-body'}>
-          <PreviewBoundary resetKey={resetKey}>
+          {/* A draft can be anything the JSON allows: one that cannot be drawn must not take the editor down. */}
+          <PanelErrorBoundary resetKey={resetKey}>
             <PanelView panel={shown} answer={answer} kpi={kpi} theme={theme} height={240} />
-          </PreviewBoundary>
+          </PanelErrorBoundary>
         </div>
       )}
     </section>

@@ -41,7 +41,7 @@ export function SourcesField({ selected, sources, onChange, errors }: SourcesFie
         </div>
       )}
       <div className="pe-row">
-        <label className="pe-visually-hidden" htmlFor={`${id}-other`}>
+        <label className="visually-hidden" htmlFor={`${id}-other`}>
           Another source
         </label>
         <input

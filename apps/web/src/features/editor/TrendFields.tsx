@@ -1,24 +1,15 @@
 import { useId } from 'react';
-import type { ErrorDetail, MetricDefinition, Query } from '@sightline/sdk';
 import { INTERVALS } from '@sightline/protocol';
 import { measureColumns, readStrings, setField, setList } from './draft-query';
 import { DimensionsField } from './DimensionsField';
 import { errorsAt } from './field-errors';
 import { FieldErrors, invalidProps } from './FieldErrors';
-import { MeasuresField } from './MeasuresField';
+import { MeasuresField, type QueryPartProps } from './MeasuresField';
 import { OrderLimitField, type OrderEntry } from './OrderLimitField';
 
-interface TrendFieldsProps {
-  query: Query;
-  metrics: MetricDefinition[];
-  eventNames: string[];
-  fieldSuggestions: string[];
-  onChange: (query: Query) => void;
-  errors: readonly ErrorDetail[];
-}
 
 /** What only a trend query has: measures, dimensions, interval, comparison, order and limit. */
-export function TrendFields({ query, metrics, eventNames, fieldSuggestions, onChange, errors }: TrendFieldsProps) {
+export function TrendFields({ query, metrics, eventNames, fieldSuggestions, onChange, errors }: QueryPartProps) {
   const id = useId();
   const fields = query as unknown as Record<string, unknown>;
   const interval = typeof fields.interval === 'string' ? fields.interval : '';

@@ -24,13 +24,7 @@ function withKind(draft: Draft, kind: QueryKind): Draft {
   return { ...draft, query, json: formatQueryJson(query), jsonError: null, stash: { ...draft.stash, [current]: draft.query } };
 }
 
-export interface PanelDraft {
-  title: string;
-  chart: ChartKind;
-  query: Query;
-  options: PanelOptions;
-  json: string;
-  jsonError: string | null;
+export interface PanelDraft extends Omit<Draft, 'stash'> {
   setTitle: (title: string) => void;
   setChart: (chart: ChartKind) => void;
   setQuery: (query: Query) => void;

@@ -13,7 +13,10 @@ interface State {
   resetKey: unknown;
 }
 
-/** One panel that throws while drawing shows its own message; the rest of the dashboard stays. */
+/**
+ * One panel that throws while drawing shows its own message; the rest of the dashboard (or the
+ * editor, for a draft that cannot be drawn) stays.
+ */
 export class PanelErrorBoundary extends Component<PanelErrorBoundaryProps, State> {
   override state: State = { error: undefined, resetKey: this.props.resetKey };
 
