@@ -324,6 +324,33 @@ describe.runIf(run)('the web dashboard in Chromium', () => {
     await expect.poll(() => value.getAttribute('data-value'), { timeout: 15_000 }).toBe('1');
   });
 
+  it('has a one-time password replaced at sign-in', async () => {
+    const oneTime = 'one-time password 123';
+    expect((await t.inject({ method: 'POST', url: '/v1/users', payload: { email: 'new@example.com', password: oneTime, role: 'viewer', must_change_password: true } })).statusCode).toBe(201);
+    const other = await launchChromium();
+    try {
+      const p = await other.context.newPage();
+      const pageWatch = watchPage(p);
+      await p.goto(`${origin}/login`);
+      await p.getByLabel('E-mail').fill('new@example.com');
+      await p.getByLabel('Password').fill(oneTime);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByLabel('New password').fill('short');
+      await p.getByLabel('Repeat it').fill('short');
+      await p.getByRole('button', { name: 'Set password and sign in' }).click();
+      expect(await p.getByRole('alert').textContent()).toMatch(/at least 12/);
+      await p.getByLabel('New password').fill('my own long password');
+      await p.getByLabel('Repeat it').fill('my own long password');
+      await p.getByRole('button', { name: 'Set password and sign in' }).click();
+      await p.getByRole('heading', { name: 'Dashboards', level: 1 }).waitFor();
+      expect(pageWatch.errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'new@example.com', password: 'my own long password' } })).json().password_change_required).toBeUndefined();
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'new@example.com', password: oneTime } })).statusCode).toBe(401);
+  });
+
   it('shows a viewer no edit control', async () => {
     expect((await t.inject({ method: 'POST', url: '/v1/users', payload: { email: 'viewer@example.com', password: PASSWORD, role: 'viewer' } })).statusCode).toBe(201);
     // A browser of its own: signing out in a tab signs out every tab of the same profile.

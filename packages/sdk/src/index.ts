@@ -2,7 +2,7 @@
 export { Sightline, type QueryResult } from './client.js';
 export { LiveClient } from './live.js';
 export { DashboardsApi, CatalogApi, AccountApi, dashboardBody, type Me, type SourceSummary, type DashboardDataOptions } from './resources.js';
-export { login, refreshSession, type SessionRequestOptions } from './session.js';
+export { login, refreshSession, changePassword, type SessionRequestOptions } from './session.js';
 export { SightlineError, isSightlineError, type ClientErrorCode, type SightlineErrorCode, type SightlineErrorInit } from './errors.js';
 export type { SightlineOptions, RetryOptions, TokenSource, FetchLike } from './options.js';
 export type { BackoffOptions } from './backoff.js';

@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { login } from '@sightline/sdk';
 import { useLocation, useSearch } from 'wouter';
-import { loginErrorMessage, PASSWORD_CHANGE_MESSAGE } from './login-error';
+import { loginErrorMessage } from './login-error';
+import { NewPasswordForm } from './NewPasswordForm';
 import { session } from './session';
 import './LoginPage.css';
 
@@ -16,6 +17,8 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  /** A sign-in with a one-time password: its access token, until a new password is chosen. */
+  const [oneTime, setOneTime] = useState<string | undefined>();
   const emailId = useId();
   const passwordId = useId();
   const errorId = useId();
@@ -32,7 +35,7 @@ export function LoginPage() {
     try {
       const answer = await login({ url: window.location.origin, email: email.trim(), password });
       if (answer.password_change_required === true) {
-        setError(PASSWORD_CHANGE_MESSAGE);
+        setOneTime(answer.access_token);
         return;
       }
       session.signIn(answer);
@@ -42,6 +45,21 @@ export function LoginPage() {
     } finally {
       setBusy(false);
     }
+  }
+
+  if (oneTime !== undefined) {
+    return (
+      <main id="main" className="login">
+        <NewPasswordForm
+          accessToken={oneTime}
+          currentPassword={password}
+          onChanged={(answer) => {
+            session.signIn(answer);
+            navigate(next, { replace: true });
+          }}
+        />
+      </main>
+    );
   }
 
   return (

@@ -15,5 +15,4 @@ export function loginErrorMessage(error: unknown): string {
   return error.detail ?? error.message;
 }
 
-export const PASSWORD_CHANGE_MESSAGE =
-  'This is a one-time password that must be changed before you can sign in. Set a new password (POST /v1/auth/password, or ask an administrator), then sign in with it.';
+export const PASSWORD_CHANGE_MESSAGE = 'This password is a one-time password: sign in with it again to choose your own.';
