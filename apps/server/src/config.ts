@@ -10,6 +10,16 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /**
+   * `postgres://…`: events and all metadata live in PostgreSQL (the production tier); undefined:
+   * the embedded DuckDB file under dataDir.
+   */
+  readonly databaseUrl: string | undefined;
+  /**
+   * `redis://…`: cache, rate limits, live fan-out and the job queue are shared through Redis, so
+   * several instances behave as one; undefined: all of them in-process.
+   */
+  readonly redisUrl: string | undefined;
   /** The built web app (apps/web/dist), served at `/`. */
   readonly webDir: string;
   readonly logLevel: LogLevel;
@@ -231,6 +241,22 @@ function trustProxy(env: Env, name: string): boolean | string {
   return raw;
 }
 
+/** A connection URL with one of `schemes` (credentials are never echoed back in the error). */
+function url(env: Env, name: string, schemes: readonly string[], example: string): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let scheme: string | undefined;
+  try {
+    scheme = new URL(raw).protocol.replace(/:$/, '');
+  } catch {
+    scheme = undefined;
+  }
+  if (scheme === undefined || !schemes.includes(scheme)) {
+    throw new ConfigError(name, `expected a URL such as ${example} (scheme ${schemes.join(' or ')})`);
+  }
+  return raw;
+}
+
 /** apps/web/dist, beside this package (this file runs from apps/server/dist/config.js). */
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -247,6 +273,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host: host(env, 'SIGHTLINE_HOST', '127.0.0.1'),
     port: integer(env, 'SIGHTLINE_PORT', 8080, 0, 65535),
     dataDir: path.resolve(dataDir || './data'),
+    databaseUrl: url(env, 'SIGHTLINE_DATABASE_URL', ['postgres', 'postgresql'], 'postgres://user:password@127.0.0.1:5432/sightline'),
+    redisUrl: url(env, 'SIGHTLINE_REDIS_URL', ['redis', 'rediss'], 'redis://127.0.0.1:6379/0'),
     webDir: path.resolve(optional(env, 'SIGHTLINE_WEB_DIR') ?? DEFAULT_WEB_DIR),
     logLevel: oneOf(env, 'SIGHTLINE_LOG_LEVEL', 'info', LOG_LEVELS),
     maxBatchEvents: integer(env, 'SIGHTLINE_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
