@@ -6,6 +6,7 @@ import { openDuckDbStores } from '../apps/server/dist/store/duckdb/index.js';
 import { planQuery } from '../packages/query/dist/index.js';
 import { BENCH_ADMIN } from './lib/credentials.js';
 import { dataset } from './lib/dataset.js';
+import { percentile, round } from './lib/stats.js';
 
 const DAY = 86_400_000;
 
@@ -77,8 +78,6 @@ function cases(from, to) {
   ];
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const round = (x) => Math.round(x * 100) / 100;
 
 export async function benchQuery({ events = 10_000_000, rounds = 30 } = {}) {
   const data = dataset(events);

@@ -31,6 +31,7 @@ import { registerOpsRoutes } from './features/ops/routes.js';
 import { registerPrivacyRoutes } from './features/privacy/routes.js';
 import { createPrivacyService } from './features/privacy/service.js';
 import { registerQueryRoutes } from './features/query/routes.js';
+import { QueryResultCache } from './features/query/result-cache.js';
 import { createQueryService } from './features/query/service.js';
 import { registerRoleRoutes } from './features/roles/routes.js';
 import { createRoleService } from './features/roles/service.js';
@@ -43,6 +44,9 @@ import { createSourceService, type SourceService } from './features/sources/serv
 import { registerUserRoutes } from './features/users/routes.js';
 import { createUserService } from './features/users/service.js';
 import { createTelemetry, instrumentRequests } from './observability/telemetry.js';
+import { openPlatform, type Platform } from './platform/index.js';
+import { invalidatingEvents } from './platform/invalidating-events.js';
+import { registerMaintenanceJobs } from './platform/maintenance.js';
 import { openStores, type Stores } from './store/open.js';
 import type { EventStore } from './store/types.js';
 
@@ -67,6 +71,8 @@ declare module 'fastify' {
     accessTokens: AccessTokens;
     /** The live channel's connections and topics (stats for tests and benchmarks). */
     liveHub: LiveHub;
+    /** Cache, bus, jobs and rate-limit counters: shared through Redis, or in-process. */
+    platform: Platform;
   }
 }
 
@@ -94,6 +100,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await registerHardening(app, config);
   instrumentRequests(app, telemetry);
 
+  // Cache, live bus, jobs and rate-limit counters: shared by every instance through Redis when
+  // configured (docs/scaling.md), else in-process. Job outcomes go to `jobs:<id>` live topics.
+  const platform = openPlatform(config, { log: app.log, registry: telemetry.registry, onJob: (outcome) => live.publish(`jobs:${outcome.id}`, outcome) });
+  // Deletions of events drop the cached answers over them, whoever deletes.
+  const events = invalidatingEvents(stores.events, platform.cache);
   // Accounts and access: who is asking (tokens, keys), what they may do, and the trail of it.
   const audit = new AuditLog(stores.audit);
   registerRequestAudit(app, audit);
@@ -106,7 +117,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const authenticator = new Authenticator(accessTokens, directory);
   registerGuard(app, {
     authenticator,
-    limiter: createRateLimiter(config.rateLimits),
+    limiter: createRateLimiter(config.rateLimits, platform.counters),
     metricsToken: config.metricsToken,
   });
 
@@ -119,40 +130,58 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Sources: PII rules applied at ingest (cached in memory), secrets sealed at rest.
   const secretBox = secretBoxOf(config);
   const pii = new PiiRules(new PiiHasher(secretBox.deriveKeys(PII_HASH_INFO)));
-  const sources = createSourceService({ sources: stores.sources, pii, box: secretBox });
+  const sources = createSourceService({ sources: stores.sources, pii, box: secretBox, rollups: stores.events });
   await sources.load();
   await rotateSourceSecrets(app, sources);
-  const query = createQueryService({ store: stores.events, catalog, clock, telemetry });
+  const query = createQueryService({ store: events, catalog, clock, telemetry, cache: new QueryResultCache(platform.cache, config.cache, events.dialectName) });
   // The live channel: stored events reach tails and live queries; account changes reach connections.
-  const live = new LiveHub({ config: config.live, authenticator, query, clock, log: app.log });
+  const live = new LiveHub({ config: config.live, authenticator, query, clock, log: app.log, bus: platform.bus, initialSeq: () => highestSeq(events) });
   directory.onChange((change) => live.principalChanged(change));
-  const ingest = createIngestService({ store: stores.events, clock, telemetry, pii, onStored: (events, stored) => live.eventsStored(events, stored) });
+  const ingest = createIngestService({
+    store: events,
+    clock,
+    telemetry,
+    pii,
+    onStored: (events, stored) => live.eventsStored(events, stored),
+    onLanded: (landed) => platform.cache.invalidate(landed),
+  });
   app.decorate('ingest', ingest);
-  app.decorate('eventStore', stores.events);
+  app.decorate('eventStore', events);
   app.decorate('accessTokens', accessTokens);
   app.decorate('liveHub', live);
+  app.decorate('platform', platform);
+  registerMaintenanceJobs({ jobs: platform.jobs, config: config.jobs, events, sources: stores.sources, clock, live, log: app.log });
 
-  registerOpsRoutes(app, { store: stores.events, telemetry });
+  registerOpsRoutes(app, { store: events, telemetry, redisHealth: platform.redisHealth });
   registerIngestRoutes(app, { config, ingest });
   registerQueryRoutes(app, { query });
   registerCatalogRoutes(app, { catalog, kpis });
   registerDashboardRoutes(app, { dashboards: createDashboardService({ store: stores.dashboards, builtin: PACK_DASHBOARDS, query, kpis, clock, log: app.log }) });
-  registerAuthRoutes(app, { users: stores.users, userService, sessions, loginGuard: new LoginGuard(config.loginGuard) });
+  registerAuthRoutes(app, { users: stores.users, userService, sessions, loginGuard: new LoginGuard(config.loginGuard, platform.counters) });
   registerUserRoutes(app, { users: userService });
   registerRoleRoutes(app, { roles: createRoleService({ roles: stores.roles, users: stores.users, directory }) });
   registerKeyRoutes(app, { keys: createKeyService({ keys: stores.keys, directory }) });
   registerAuditRoutes(app, { audit });
   registerSourceRoutes(app, { sources });
-  registerPrivacyRoutes(app, { privacy: createPrivacyService({ events: stores.events, hasher: pii.hasher, onErased: () => live.eventsRemoved() }) });
+  registerPrivacyRoutes(app, { privacy: createPrivacyService({ events, hasher: pii.hasher, onErased: () => live.eventsRemoved() }) });
   await registerLiveRoutes(app, { config, hub: live, telemetry });
   await registerWebRoutes(app, { webDir: config.webDir });
 
+  // Jobs start once the app is complete, and stop before the stores close.
+  app.addHook('onReady', async () => platform.jobs.start());
   app.addHook('onClose', async () => {
+    await platform.close();
     await directory.close(); // writes the keys' last-used times
     // Drain the group-commit writer before the database closes: nothing acknowledged is lost.
     if (!options.stores) await stores.close();
   });
   return app;
+}
+
+/** The highest seq stored (0 when there are no events): where the live channel's bound starts. */
+async function highestSeq(events: EventStore): Promise<number> {
+  const rows = await events.query('SELECT coalesce(max(seq), 0) FROM events', []);
+  return Number(rows[0]?.[0] ?? 0);
 }
 
 /**

@@ -20,6 +20,13 @@ export interface Config {
    * several instances behave as one; undefined: all of them in-process.
    */
   readonly redisUrl: string | undefined;
+  /**
+   * Prepended to every Redis key and channel Sightline uses (BullMQ's too), so that several
+   * deployments, or test runs, can share one Redis without seeing each other's data.
+   */
+  readonly redisPrefix: string;
+  readonly cache: CacheConfig;
+  readonly jobs: JobsConfig;
   /** The built web app (apps/web/dist), served at `/`. */
   readonly webDir: string;
   readonly logLevel: LogLevel;
@@ -71,6 +78,29 @@ export interface LiveConfig {
   readonly sendQueueBytes: number;
   /** Time a new connection has to authenticate. */
   readonly authTimeoutSeconds: number;
+}
+
+/**
+ * The query-result cache (in-process LRU, or Redis when SIGHTLINE_REDIS_URL is set). A TTL of 0
+ * switches caching off for that kind of query.
+ */
+export interface CacheConfig {
+  /** Queries over a `{"last": …}` range: their range slides with the clock, so they go stale by themselves. */
+  readonly relativeSeconds: number;
+  /** Funnels over a `{"last": …}` range: costly, and a conversion rate moves slowly. */
+  readonly relativeFunnelSeconds: number;
+  /** Queries over fixed dates: only new events in the range change them, and those invalidate the entry. */
+  readonly absoluteSeconds: number;
+  /** Entries the in-process cache holds at most (least recently used leave first). */
+  readonly maxEntries: number;
+}
+
+/** Scheduled jobs (BullMQ on Redis, or timers in-process). */
+export interface JobsConfig {
+  /** How often rollup delta rows are merged. */
+  readonly rollupCompactSeconds: number;
+  /** How often events older than their source's retention are deleted. */
+  readonly retentionSeconds: number;
 }
 
 /** A limit of `points` requests per `seconds`; `points: 0` switches the limit off. */
@@ -195,6 +225,16 @@ function limitSet(env: Env, name: string, fallback: LimitSet): LimitSet {
   return result as unknown as LimitSet;
 }
 
+/** A Redis key prefix: letters, digits and `:_.-`, such as `sightline:` or `acme-prod:`. */
+function keyPrefix(env: Env, name: string, fallback: string): string {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) {
+    throw new ConfigError(name, `expected 1 to 64 characters of letters, digits, ":", "_", "." or "-" such as "sightline:", got "${raw}"`);
+  }
+  return raw;
+}
+
 function jwtSecret(env: Env, production: boolean): string | undefined {
   const raw = optional(env, 'SIGHTLINE_JWT_SECRET');
   const problem =
@@ -275,6 +315,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: path.resolve(dataDir || './data'),
     databaseUrl: url(env, 'SIGHTLINE_DATABASE_URL', ['postgres', 'postgresql'], 'postgres://user:password@127.0.0.1:5432/sightline'),
     redisUrl: url(env, 'SIGHTLINE_REDIS_URL', ['redis', 'rediss'], 'redis://127.0.0.1:6379/0'),
+    redisPrefix: keyPrefix(env, 'SIGHTLINE_REDIS_PREFIX', 'sightline:'),
+    cache: {
+      relativeSeconds: duration(env, 'SIGHTLINE_CACHE_TTL_RELATIVE', 10, 0, 86_400),
+      relativeFunnelSeconds: duration(env, 'SIGHTLINE_CACHE_TTL_FUNNEL', 60, 0, 86_400),
+      absoluteSeconds: duration(env, 'SIGHTLINE_CACHE_TTL_ABSOLUTE', 3600, 0, 30 * 86_400),
+      maxEntries: integer(env, 'SIGHTLINE_CACHE_MAX_ENTRIES', 1000, 0, 1_000_000),
+    },
+    jobs: {
+      rollupCompactSeconds: duration(env, 'SIGHTLINE_ROLLUP_COMPACT_EVERY', 300, 1, 86_400),
+      retentionSeconds: duration(env, 'SIGHTLINE_RETENTION_EVERY', 3600, 1, 7 * 86_400),
+    },
     webDir: path.resolve(optional(env, 'SIGHTLINE_WEB_DIR') ?? DEFAULT_WEB_DIR),
     logLevel: oneOf(env, 'SIGHTLINE_LOG_LEVEL', 'info', LOG_LEVELS),
     maxBatchEvents: integer(env, 'SIGHTLINE_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ERROR_CODES, problemType, type ErrorCode, type ErrorDetail, type Problem } from '@sightline/protocol';
+import { isUnavailable } from './store/postgres/unavailable.js';
 
 /** An error with a registry code; the one error handler turns it into problem+json. */
 export class AppError extends Error {
@@ -66,6 +67,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const mapped = fromFastify(error);
     if (mapped) return sendProblem(reply, mapped);
+    // PostgreSQL unreachable or restarting, wherever it was met: the client should retry (503).
+    if (isUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return sendProblem(reply, problemOf('database_unavailable'), { 'retry-after': '1' });
+    }
     // Anything else is our fault: log it in full, answer without a stack, SQL, secret or value.
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(reply, problemOf('internal'));

@@ -10,7 +10,10 @@ describe('operations routes', () => {
     const t = await startTestApp();
     try {
       expect((await t.inject('/health')).json()).toEqual({ status: 'ok' });
-      expect((await t.inject('/ready')).statusCode).toBe(200);
+      const ready = await t.inject('/ready');
+      expect(ready.statusCode).toBe(200);
+      // Each dependency's state; without SIGHTLINE_REDIS_URL Redis is off (redis-faults.test.ts covers up/down).
+      expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'up', redis: 'off' } });
       await t.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm', name: 'x' }, { source: 'm', name: 'y' }] });
       await t.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm' }] });
       const res = await t.inject('/metrics');
@@ -36,6 +39,7 @@ describe('operations routes', () => {
     await stores.close();
     const res = await app.inject('/ready');
     expect(res.statusCode).toBe(503);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json()).toMatchObject({ code: 'not_ready', status: 503 });
     // A fault of ours answers 500 without the error's message, a stack, SQL or a value.
     const ingest = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization }, payload: [{ source: 's', name: 'secret-name', props: { card: '4111' } }] });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/harness.js';
+import { startTestApp, testTiers, type TestApp } from './support/harness.js';
 
+describe.each(await testTiers())('on %s', (tier) => {
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ now: Date.parse('2026-02-01T00:00:00Z') });
+  t = await startTestApp({ now: Date.parse('2026-02-01T00:00:00Z'), tier });
   await t.inject({
     method: 'POST',
     url: '/v1/events',
@@ -32,7 +33,8 @@ describe('POST /v1/query', () => {
       ['2026-01-30T00:00:00+00:00', 1, 2],
       ['2026-01-31T00:00:00+00:00', 1, 4],
     ]);
-    expect(body.meta).toEqual({ took_ms: expect.any(Number), cached: false });
+    // Whole UTC days: answered from the day rollup, on both tiers (docs/rollups.md).
+    expect(body.meta).toEqual({ took_ms: expect.any(Number), cached: false, rollup: 'day' });
   });
 
   it('answers 422 with the path of every bad part', async () => {
@@ -64,4 +66,5 @@ describe('POST /v1/query', () => {
     expect((await count(1e300)).rows).toEqual([[2]]);
     expect((await count(-1e21)).rows).toEqual([[0]]);
   });
+});
 });

@@ -133,7 +133,7 @@ describe('the SDK against a live server (through a fault proxy)', () => {
     expect(answer.columns).toEqual(direct.columns);
     expect(answer.rows).toEqual(direct.rows);
     expect(answer.rows.length).toBeGreaterThan(0);
-    expect(answer.meta).toEqual({ took_ms: expect.any(Number), cached: expect.any(Boolean) });
+    expect(answer.meta).toEqual({ took_ms: expect.any(Number), cached: expect.any(Boolean), rollup: 'day' });
 
     const bad = await sl.query({ source: 'sdk_query', measures: [{ as: 'n', fn: 'median' as 'count' }] }).catch((x: unknown) => x);
     expect(bad).toBeInstanceOf(SightlineError);

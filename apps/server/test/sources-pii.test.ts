@@ -43,6 +43,7 @@ describe('sources', () => {
       retention_days: 90,
       pii: { 'props.email': 'hash' },
       has_webhook_secret: false,
+      rollup: { dimensions: [] },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updated_at: created.json().created_at,
     });

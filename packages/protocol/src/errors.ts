@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, title: 'Too many requests' },
   too_many_subscriptions: { status: 429, title: 'Too many live subscriptions on one connection' },
   not_ready: { status: 503, title: 'The service is not ready' },
+  database_unavailable: { status: 503, title: 'The database is not reachable; retry later' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -107,3 +107,14 @@ export interface QueryAnswer {
   columns: Column[];
   rows: unknown[][];
 }
+
+/** What the server tells about how it answered a query (POST /v1/query's `meta`). */
+export interface QueryMeta {
+  took_ms: number;
+  cached: boolean;
+  /**
+   * Set when pre-aggregated rollups answered (part of) the query: the grains read, coarsest first,
+   * and `raw` when events were read too (e.g. `day+hour+raw`). See docs/rollups.md.
+   */
+  rollup?: string;
+}

@@ -32,6 +32,11 @@ const PiiRules = Type.Record(Type.String({ maxLength: 600 }), Type.String({ maxL
 const Description = Type.String({ maxLength: SOURCE_LIMITS.descriptionLength });
 const RetentionDays = Type.Union([Type.Integer({ minimum: 1, maximum: SOURCE_LIMITS.maxRetentionDays }), Type.Null()]);
 const WebhookSecret = Type.String({ minLength: SOURCE_LIMITS.webhookSecretMinLength, maxLength: SOURCE_LIMITS.webhookSecretMaxLength });
+/**
+ * Rollup dimensions (docs/rollups.md): at most 3 `props.<path>` fields, checked by the server one by
+ * one (not by the schema) so that each bad one is reported at its own path (`/rollup/dimensions/1`).
+ */
+const RollupSpec = Type.Object({ dimensions: Type.Array(Type.String({ maxLength: 600 }), { maxItems: 16 }) }, { additionalProperties: false });
 
 export const SourceCreateBody = Type.Object(
   {
@@ -42,6 +47,8 @@ export const SourceCreateBody = Type.Object(
     pii: Type.Optional(PiiRules),
     /** Verifies signed webhooks of this source; stored encrypted, never shown again. */
     webhook_secret: Type.Optional(WebhookSecret),
+    /** Props fields the source's rollups are kept by, so queries grouping or filtering by them use rollups. */
+    rollup: Type.Optional(RollupSpec),
   },
   { additionalProperties: false },
 );
@@ -54,6 +61,8 @@ export const SourcePatchBody = Type.Object(
     retention_days: Type.Optional(RetentionDays),
     pii: Type.Optional(PiiRules),
     webhook_secret: Type.Optional(Type.Union([WebhookSecret, Type.Null()])),
+    /** Replaces the declared dimensions (the source's rollups are rebuilt). */
+    rollup: Type.Optional(RollupSpec),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -66,6 +75,8 @@ export interface Source {
   pii: Record<string, PiiAction>;
   /** The secret itself is never returned. */
   has_webhook_secret: boolean;
+  /** Declared rollup dimensions (`props.<path>`, at most 3). */
+  rollup: { dimensions: string[] };
   created_at: string;
   updated_at: string;
 }

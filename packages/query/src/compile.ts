@@ -104,10 +104,12 @@ function aggregate(w: SqlWriter, agg: Aggregate): string {
   return agg.where.length === 0 ? sql : `${sql} FILTER (WHERE ${w.conjunction(agg.where)})`;
 }
 
-/** The SQL of a bucket key (see buckets.ts for the arithmetic, which JS mirrors). */
-function bucketKeySql(w: SqlWriter, s: BucketScheme, span: Period): string {
+/**
+ * The SQL of a bucket key (see buckets.ts for the arithmetic, which JS mirrors). `epoch` is the
+ * instant as epoch ms: the events' ts, or a rollup's bucket start (rollup-plan.ts).
+ */
+export function bucketKeySql(w: SqlWriter, s: BucketScheme, span: Period, epoch = w.dialect.epochMs('ts')): string {
   const d = w.dialect;
-  const epoch = d.epochMs('ts');
   if (s.mode === 'utc-unit') return d.floorDiv(epoch, s.unitMs, span.from >= 0);
   const segs = s.segments;
   const offset =

@@ -6,6 +6,7 @@ import type { MetricDefinition, QueryAnswer } from '@sightline/protocol';
 import type { IncrementalTrend } from './incremental.js';
 import type { CompiledStatement } from './compile.js';
 import type { Dialect } from './dialect.js';
+import type { RollupLayout } from './rollup.js';
 import { duckdbDialect } from './dialects/duckdb.js';
 import { planFunnel } from './funnel.js';
 import { normalizeFunnel, normalizeTrend } from './normalize.js';
@@ -16,7 +17,23 @@ export { QueryError, type QueryErrorCode } from './errors.js';
 export { validateMetricDefinition } from './metric.js';
 export { compileEventFilter, type EventPredicate, type FilterableEvent } from './event-filter.js';
 export type { FoldState, IncrementalTrend, TimedEvent } from './incremental.js';
+export {
+  ROLLUP_GRAINS,
+  ROLLUP_GRAIN_MS,
+  ROLLUP_LOCK,
+  ROLLUP_MAX_DIMENSIONS,
+  ROLLUP_TABLE,
+  rollupCompactStatements,
+  rollupCreateStatements,
+  rollupDeltaStatements,
+  rollupDimensionsProblems,
+  rollupRebuildStatements,
+  rollupRepairStatements,
+  type RollupGrain,
+  type RollupLayout,
+} from './rollup.js';
 export { duckdbDialect };
+export { postgresDialect } from './dialects/postgres.js';
 export type { CompiledStatement, Dialect };
 
 /**
@@ -36,6 +53,8 @@ export interface QueryPlan {
   scope: QueryScope;
   /** Set for trends that can take new events into their raw rows without SQL (incremental.ts). */
   incremental?: IncrementalTrend;
+  /** The rollup grains the statements read ("day+hour+raw"), when any (see docs/rollups.md). */
+  rollup?: string;
   /** results[i] holds the rows of statements[i], each row an array of column values. */
   finish(results: unknown[][][]): QueryAnswer;
 }
@@ -47,6 +66,8 @@ export interface PlanContext {
   dialect?: Dialect;
   /** Read only events stored up to this sequence number (trends; funnels read everything). */
   maxSeq?: number;
+  /** Declared rollup dimensions per source: when given (and no maxSeq), trends may be answered from rollups. */
+  rollups?: RollupLayout;
 }
 
 /** Plans a query body; throws QueryError (code invalid_query) listing every problem found. */
@@ -63,5 +84,6 @@ export function planQuery(input: unknown, ctx: PlanContext): QueryPlan {
   const span = valid.range.to - valid.range.from;
   const from = valid.query.compare === undefined ? valid.range.from : valid.range.from - span;
   const scope = { sources: valid.sources, from, to: valid.range.to, relative };
-  return { ...planTrend(normalizeTrend(valid.query, valid.sources, valid.range, valid.timeZone, ctx.metrics), dialect, ctx.maxSeq), scope };
+  const ir = normalizeTrend(valid.query, valid.sources, valid.range, valid.timeZone, ctx.metrics);
+  return { ...planTrend(ir, dialect, ctx.maxSeq, ctx.rollups), scope };
 }

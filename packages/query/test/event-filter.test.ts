@@ -6,7 +6,7 @@
 import type { Filter, FilterScalar } from '@sightline/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QueryError, compileEventFilter } from '../src/index.js';
-import { TestDb, type TestEvent } from './db.js';
+import { TIERS, TestDb, type TestEvent } from './db.js';
 import { random } from './random.js';
 
 const NAMES = ['page_view', 'signup', 'order_completed'];
@@ -57,12 +57,12 @@ function filters(seed: number): Filter[] {
   });
 }
 
-describe('compileEventFilter agrees with the SQL of the same filters', () => {
+describe.each(TIERS)('compileEventFilter agrees with the SQL of the same filters (%s)', (tier) => {
   let db: TestDb;
   const stored = events(7, 400);
   const counts: number[] = [];
   beforeAll(async () => {
-    db = await TestDb.create();
+    db = await TestDb.create(tier);
     await db.insert(stored);
   });
 

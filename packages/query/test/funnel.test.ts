@@ -3,7 +3,7 @@
  * distinct events to steps is tried, so equal timestamps and repeated step names are covered.
  */
 import { describe, expect, it } from 'vitest';
-import { TestDb, type TestEvent } from './db.js';
+import { TIERS, TestDb, type TestEvent } from './db.js';
 
 const MIN = 60_000;
 
@@ -63,9 +63,9 @@ function random(seed: number) {
   return () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
 }
 
-describe('funnel', () => {
+describe.each(TIERS)('funnel (%s)', (tier) => {
   it('respects order, the window, and lets later steps pass range.to', async () => {
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     const t = Date.parse('2026-03-10T12:00:00Z');
     await db.insert([
       // u1: view, cart, buy in order within an hour: reaches 3 (buy after range.to)
@@ -107,7 +107,7 @@ describe('funnel', () => {
               props: rnd() < 0.2 ? {} : { c: ['de', 'fr', 'it'][Math.floor(rnd() * 3)] },
             });
           }
-          const db = await TestDb.create();
+          const db = await TestDb.create(tier);
           await db.insert(events);
           const from = base + 60 * MIN;
           const to = base + 400 * MIN;

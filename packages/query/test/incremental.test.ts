@@ -7,7 +7,7 @@
 import type { FilterScalar, QueryAnswer } from '@sightline/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planQuery } from '../src/index.js';
-import { TestDb, type TestEvent } from './db.js';
+import { TIERS, TestDb, dialectOf, type TestEvent } from './db.js';
 import { random } from './random.js';
 
 const NOW = Date.parse('2026-03-30T12:00:00Z'); // the day after Europe's clocks change
@@ -56,7 +56,7 @@ function expectSameAnswer(actual: QueryAnswer, expected: QueryAnswer, context: u
   );
 }
 
-describe('incremental trends answer what the full SQL answers', () => {
+describe.each(TIERS)('incremental trends answer what the full SQL answers (%s)', (tier) => {
   const SEEDS = 50;
   let eligible = 0;
   let changed = 0;
@@ -64,9 +64,9 @@ describe('incremental trends answer what the full SQL answers', () => {
   const all = new Map<number, TestDb>();
   beforeAll(async () => {
     for (const part of [1, 2, 3]) {
-      const base = await TestDb.create();
+      const base = await TestDb.create(tier);
       await base.insert(events(part, 300));
-      const full = await TestDb.create();
+      const full = await TestDb.create(tier);
       await full.insert([...events(part, 300), ...events(part + 100, 150)]);
       bases.set(part, base);
       all.set(part, full);
@@ -77,7 +77,7 @@ describe('incremental trends answer what the full SQL answers', () => {
     it(`seed ${seed}`, async () => {
       const part = 1 + (seed % 3);
       const body = query(seed);
-      const plan = planQuery(body, { now: NOW, metrics: new Map() });
+      const plan = planQuery(body, { now: NOW, metrics: new Map(), dialect: dialectOf(tier) });
       const expected = await all.get(part)!.query(body, { now: NOW });
       if (!plan.incremental) {
         expect(body.measures).toBeDefined();
@@ -111,10 +111,10 @@ describe('incremental trends answer what the full SQL answers', () => {
   });
 
   it('maxSeq bounds the statement to events stored up to that sequence number', async () => {
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     await db.insert(events(9, 40));
     const body = { source: ['shop', 'other'], measures: [{ as: 'n', fn: 'count' }], range: { last: '30d' } };
-    const bounded = planQuery(body, { now: NOW, metrics: new Map(), maxSeq: 25 });
+    const bounded = planQuery(body, { now: NOW, metrics: new Map(), maxSeq: 25, dialect: dialectOf(tier) });
     const rows = await db.rows(bounded.statements[0].sql, bounded.statements[0].params);
     expect(bounded.finish([rows]).rows).toEqual([[events(9, 40).slice(0, 25).filter((e) => (e.ts as number) >= NOW - 30 * DAY && (e.ts as number) < NOW).length]]);
   });

@@ -5,7 +5,7 @@
  */
 import type { AggregateMeasure, Filter, FilterScalar, Measure, MetricDefinition, OrderBy, QueryAnswer, TrendQuery } from '@sightline/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TestDb, type TestEvent } from './db.js';
+import { TIERS, TestDb, type TestEvent } from './db.js';
 import { referenceTrend } from './trend-reference.js';
 import { random, type Rnd } from './random.js';
 
@@ -382,11 +382,11 @@ function expectSameAnswer(actual: QueryAnswer, expected: QueryAnswer, body: Tren
  * "0.00001", 1e-7 → "1e-7", 1e21 → "1e21". `value` once went through DuckDB's CAST(DOUBLE AS
  * VARCHAR), which writes "1e-05", so text filters on `value` missed small numbers.
  */
-describe('the text of value', () => {
+describe.each(TIERS)('the text of value (%s)', (tier) => {
   it('reads 0.00001 as "0.00001", 1e-7 as "1e-7" and 1e21 as "1e21", as props numbers are read', async () => {
     const ts = Date.parse('2026-03-10T12:00:00Z');
     const events: TestEvent[] = [0.00001, 1e-7, 0.5, 2, 1e21].map((v, i) => ({ name: 'x', ts: ts + i * 1000, value: v, props: { x: v } }));
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     await db.insert(events);
     const count = (as: string, field: string, op: Filter['op'], value: string): Measure => ({ as, fn: 'count', where: [{ field, op, value }] });
     const body: TrendQuery = {
@@ -413,11 +413,11 @@ const EVENT_SETS = [11, 23, 37, 41, 59];
 const QUERIES_PER_SET = 40;
 
 for (const seed of EVENT_SETS) {
-  describe(`trend engine vs reference, event set seed ${seed}`, () => {
+  describe.each(TIERS)(`trend engine vs reference, event set seed ${seed} (%s)`, (tier) => {
     const events = generateEvents(seed);
     let db: TestDb;
     beforeAll(async () => {
-      db = await TestDb.create();
+      db = await TestDb.create(tier);
       await db.insert(events);
     });
     for (let i = 0; i < QUERIES_PER_SET; i++) {

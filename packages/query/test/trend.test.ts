@@ -1,6 +1,6 @@
 /** Trend behaviour on a real DuckDB; every expectation is computed here in plain TypeScript. */
 import { describe, expect, it } from 'vitest';
-import { TestDb, type TestEvent } from './db.js';
+import { TIERS, TestDb, type TestEvent } from './db.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -24,9 +24,9 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): Map<string, num
   return m;
 }
 
-describe('time buckets', () => {
+describe.each(TIERS)('time buckets (%s)', (tier) => {
   it('day buckets in Europe/Berlin are 23 and 25 hours long across DST changes', async () => {
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     for (const [from, to, short] of [
       ['2026-03-28T00:00:00+01:00', '2026-03-31T00:00:00+02:00', '2026-03-29'],
       ['2026-10-24T00:00:00+02:00', '2026-10-27T00:00:00+01:00', '2026-10-25'],
@@ -46,7 +46,7 @@ describe('time buckets', () => {
   });
 
   it('hour buckets on the fall-back night keep both 02:00 hours apart', async () => {
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     const from = Date.parse('2026-10-25T00:00:00+02:00');
     const to = Date.parse('2026-10-25T05:00:00+01:00');
     const events: TestEvent[] = [];
@@ -63,7 +63,7 @@ describe('time buckets', () => {
   });
 
   it('week buckets start on local Monday; month buckets at local midnight', async () => {
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     const events: TestEvent[] = [0, 5, 9, 20, 33, 41].map((d) => ({ name: 'x', ts: Date.parse('2026-02-20T12:00:00Z') + d * DAY }));
     await db.insert(events);
     const range = { from: '2026-02-16T00:00:00+01:00', to: '2026-04-06T00:00:00+02:00' };
@@ -83,9 +83,9 @@ describe('time buckets', () => {
   });
 });
 
-describe('measures, empty buckets, compare and formulas', () => {
+describe.each(TIERS)('measures, empty buckets, compare and formulas (%s)', (tier) => {
   it('fills empty buckets per series, aligns the previous period by index, nulls a division by zero', async () => {
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     const start = Date.parse('2026-03-10T00:00:00Z');
     const events: TestEvent[] = [
       // previous period: 2026-03-05 .. 2026-03-10
@@ -128,7 +128,7 @@ describe('measures, empty buckets, compare and formulas', () => {
   });
 
   it('without an interval: one row per group, previous values, default order by the first measure', async () => {
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     const events: TestEvent[] = [
       ...['a', 'b', 'b', 'c', 'c', 'c'].map((name, i) => ({ name, ts: Date.parse('2026-03-20T00:00:00Z') + i * HOUR, actor: `u${i % 2}` })),
       { name: 'a', ts: Date.parse('2026-03-12T00:00:00Z'), actor: 'u1' },
@@ -143,7 +143,7 @@ describe('measures, empty buckets, compare and formulas', () => {
   });
 
   it('limit with an interval keeps the top series over the whole range, with all their buckets', async () => {
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     const start = Date.parse('2026-03-01T00:00:00Z');
     const events: TestEvent[] = [];
     const perDay: Record<string, number[]> = { a: [5, 0, 0], b: [1, 1, 1], c: [0, 2, 2], d: [1, 0, 0] };
@@ -164,9 +164,9 @@ describe('measures, empty buckets, compare and formulas', () => {
   });
 });
 
-describe('filters', () => {
+describe.each(TIERS)('filters (%s)', (tier) => {
   it('reads numbers numerically, text as text, and neq/nin hold on missing fields', async () => {
-    const db = await TestDb.create();
+    const db = await TestDb.create(tier);
     const props: (Record<string, unknown> | null)[] = [{ n: 10 }, { n: 1.5 }, { n: '10' }, { n: true }, { n: null }, {}, null, { n: 'abc' }];
     const events: TestEvent[] = props.map((p, i) => ({ name: `e${i}`, ts: Date.parse('2026-03-20T00:00:00Z') + i * 1000, props: p, value: i }));
     await db.insert(events);

@@ -53,6 +53,11 @@ export async function openApi(config: Config): Promise<Api> {
     };
   }
   const app = await buildApp({ ...config, logLevel: 'warn' }, { announce: (line) => process.stderr.write(`${line}\n`) });
+  return { ...(await inProcessApi(app)), close: () => app.close() };
+}
+
+/** The API of an app running in this process, called as the local operator (closing it leaves the app running). */
+export async function inProcessApi(app: FastifyInstance): Promise<Api> {
   const token = await app.accessTokens.forCli(operatorName());
   return {
     via: 'data-dir',
@@ -61,6 +66,6 @@ export async function openApi(config: Config): Promise<Api> {
       const response = await app.inject({ method, url: path, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body as object }) });
       return { status: response.statusCode, body: response.body === '' ? null : response.json() };
     },
-    close: () => app.close(),
+    async close() {},
   };
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
-import { generateDemoBatches, type DemoOptions } from '../features/packs/index.js';
-import type { IngestService } from '../features/ingest/service.js';
-import { openApi } from './api-client.js';
+import { PACK_ROLLUP_DIMENSIONS, generateDemoBatches, type DemoOptions } from '../features/packs/index.js';
+import type { FastifyInstance } from 'fastify';
+import { inProcessApi, openApi, type Api } from './api-client.js';
 
 export interface DemoLoadResult {
   accepted: number;
@@ -20,9 +20,11 @@ const IN_FLIGHT = 4;
 export async function loadDemo(config: Config, options: DemoOptions, log: (line: string) => void): Promise<DemoLoadResult> {
   const api = await openApi(config);
   try {
-    if (api.app) {
+    await declarePackDimensions(api, log);
+    const app = api.app;
+    if (app) {
       log(`Loading ${options.events} demo events into ${config.dataDir}…`);
-      return await loadDemoInto(api.app.ingest, options, log);
+      return await run('data-dir', options, log, (batch) => app.ingest.ingest(batch));
     }
     log(`Loading ${options.events} demo events through the server at ${config.host}:${config.port}…`);
     return await run('server', options, log, async (batch) => {
@@ -35,9 +37,31 @@ export async function loadDemo(config: Config, options: DemoOptions, log: (line:
   }
 }
 
+/**
+ * Declares the rollup dimensions the packs' dashboards group and filter by, on sources that declare
+ * none yet, before their events arrive: rollups are then kept from the first event on (a later
+ * declaration rebuilds the source's rollups instead).
+ */
+async function declarePackDimensions(api: Api, log: (line: string) => void): Promise<void> {
+  for (const [source, dimensions] of PACK_ROLLUP_DIMENSIONS) {
+    if (dimensions.length === 0) continue;
+    const current = await api.request('GET', `/v1/sources/${source}`);
+    const declared = (current.body as { rollup?: { dimensions?: unknown[] } }).rollup?.dimensions ?? [];
+    if (current.status === 200 && declared.length > 0) continue;
+    const rollup = { dimensions: [...dimensions] };
+    const response =
+      current.status === 404
+        ? await api.request('POST', '/v1/sources', { name: source, rollup })
+        : await api.request('PATCH', `/v1/sources/${source}`, { rollup });
+    if (response.status >= 300) throw new Error(`declaring the rollup dimensions of ${source} failed: ${JSON.stringify(response.body)}`);
+    log(`Source ${source}: rollups by ${dimensions.join(', ')}.`);
+  }
+}
+
 /** Loads the demo into an app that is already running in this process (`sightline start --demo`). */
-export function loadDemoInto(ingest: IngestService, options: DemoOptions, log: (line: string) => void): Promise<DemoLoadResult> {
-  return run('data-dir', options, log, (batch) => ingest.ingest(batch));
+export async function loadDemoInto(app: FastifyInstance, options: DemoOptions, log: (line: string) => void): Promise<DemoLoadResult> {
+  await declarePackDimensions(await inProcessApi(app), log);
+  return run('data-dir', options, log, (batch) => app.ingest.ingest(batch));
 }
 
 async function run(

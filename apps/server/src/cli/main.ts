@@ -5,7 +5,9 @@ import { startServer } from '../main.js';
 import { isLockError } from '../store/duckdb/index.js';
 import { ApiError, UsageError, auditCommand, keyCommand, userCommand } from './accounts.js';
 import { openApi, type Api } from './api-client.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { loadDemo, loadDemoInto } from './demo.js';
+import { migrateCommand } from './migrate.js';
 import { renderTable } from './table.js';
 
 const USAGE = `Usage: sightline <command> [options]
@@ -24,6 +26,12 @@ Commands:
   key create --scope ingest|read|admin --sources shop,tasks|* [--name NAME] [--expires 90d]
   key list | revoke ID                 manage API keys; a new key is printed once
   audit verify                         check the audit trail's hash chain; names the first broken link
+  backup FILE                          write every table (users, keys, dashboards, events, …) into one
+                                       portable file; the embedded tier's server must be stopped
+  restore FILE [--force]               check FILE, then replace everything with it (--force: even when
+                                       the target holds data); rollups are rebuilt (docs/backup.md)
+  migrate                              apply pending schema migrations of the configured tier (also
+                                       done at start) and print the versions before and after
 
 Every command goes through the server running on the configured address, or works on the data
 dir directly when none answers. Configuration: SIGHTLINE_* variables (see docs/operations.md).`;
@@ -71,7 +79,7 @@ async function start(config: Config, args: string[]): Promise<void> {
         app.log.info('store already holds events: demo data not loaded');
         return;
       }
-      const result = await loadDemoInto(app.ingest, options, (line) => app.log.info(line.trim()));
+      const result = await loadDemoInto(app, options, (line) => app.log.info(line.trim()));
       app.log.info({ accepted: result.accepted, seconds: result.seconds }, 'demo data loaded');
     },
   });
@@ -135,6 +143,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'audit':
         return await withApi(config, (api) => auditCommand(api, args, out));
+      case 'backup':
+        return await backupCommand(config, args, out, err);
+      case 'restore':
+        return await restoreCommand(config, args, out, err);
+      case 'migrate':
+        return await migrateCommand(config, args, out);
       default:
         err(`Unknown command "${command}".\n\n${USAGE}`);
         return 1;

@@ -76,6 +76,12 @@ export const PORTABLE_TABLES: readonly PortableTable[] = [
 export interface PortableTables {
   /** Every row of one of PORTABLE_TABLES, chunk by chunk (memory stays flat however many there are). */
   read(table: string): AsyncIterable<PortableRow[]>;
+  /**
+   * Optional fast path of `read`: the same rows already as NDJSON (one JSON object per line, keys in
+   * column order, each chunk whole lines ending in a newline), when the database can serialise
+   * them faster than JS can (DuckDB: about 3× on events). A backup uses it when present.
+   */
+  readNdjson?(table: string): AsyncIterable<{ text: string; rows: number }>;
   /** True when none of PORTABLE_TABLES holds a row. */
   isEmpty(): Promise<boolean>;
   /**

@@ -1,4 +1,5 @@
 import type { AuditOutcome, IngestResult, KeyScope, PiiAction, SourceGrant, StoredEvent } from '@sightline/protocol';
+import type { RollupLayout } from '@sightline/query';
 
 /** An event ready to store: validated, defaults resolved, props already serialized. */
 export interface ResolvedEvent {
@@ -38,10 +39,18 @@ export interface EventStore {
    * sources (or only `sources`), in time order, chunk by chunk: memory stays flat however many there are.
    */
   eventsOfActor(actors: readonly string[], sources?: readonly string[]): AsyncIterable<StoredEvent[]>;
-  /** Deletes every event whose actor is one of `actors` (only in `sources` when given); returns how many. */
+  /** Deletes every event whose actor is one of `actors` (only in `sources` when given), rollups repaired in the same transaction; returns how many. */
   eraseActor(actors: readonly string[], sources?: readonly string[]): Promise<number>;
   /** The sources that hold events of one of `actors`. */
   sourcesOfActor(actors: readonly string[]): Promise<string[]>;
+  /** Declared rollup dimensions per source, as the query engine needs them (kept in memory, current). */
+  rollupLayout(): RollupLayout;
+  /** Sets a source's declared dimensions (≤ 3 `props.` fields) and rebuilds its rollups, in one transaction. */
+  setRollupDimensions(source: string, fields: readonly string[]): Promise<void>;
+  /** Merges rollup delta rows; returns how many rows it removed. Run by a scheduled job. */
+  compactRollups(): Promise<number>;
+  /** Deletes a source's events older than `beforeMs` (retention), rollups repaired; returns how many. */
+  deleteOlderThan(source: string, beforeMs: number): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -216,8 +225,23 @@ export interface AuditFilter {
   beforeSeq?: number;
 }
 
+/** The prev_hash of the first audit entry. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The newest entry's seq and hash (seq 0 and GENESIS_HASH when the trail is empty). */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
 export interface AuditStore {
   append(entry: StoredAuditEntry): Promise<void>;
+  /**
+   * Appends the entry `build` makes from the current head, as one step: several instances share the
+   * trail, so reading the head and appending after it must not interleave (the chain would fork or
+   * an entry be refused). Returns the entry appended.
+   */
+  appendNext(build: (head: AuditHead) => StoredAuditEntry): Promise<StoredAuditEntry>;
   last(): Promise<StoredAuditEntry | undefined>;
   /** Newest first. */
   list(filter: AuditFilter, limit: number): Promise<StoredAuditEntry[]>;
@@ -236,6 +260,8 @@ export interface StoredSource {
   pii: Record<string, PiiAction>;
   /** The webhook secret sealed by the SecretBox (never the secret in clear), or null. */
   webhookSecret: string | null;
+  /** Declared rollup dimensions (`props.<path>`, at most 3, slot order): sources.rollup_dimensions. */
+  rollupDimensions: string[];
   createdAt: number;
   updatedAt: number;
 }

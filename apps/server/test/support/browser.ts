@@ -5,29 +5,14 @@ import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { requireService } from './services.js';
 
 // Browser tests: Debian's Chromium (`apt-get install chromium`) driven by playwright-core, which
 // never downloads a browser of its own. Pages are served by a tiny static server on 127.0.0.1 and
 // load the packages' built ESM files through an import map: no bundler between the test and the code.
 
-/**
- * May a suite that needs `name` (`browser`, later `postgres`, `redis`, …) run? True when the
- * service is available. When it is not: false (the suite skips, with a note on stderr) unless
- * SIGHTLINE_TEST_REQUIRE (comma-separated names; CI sets it) names it, in which case this throws,
- * so that a suite never skips silently where it must run.
- */
-export function requireService(name: string, available: boolean, why = `${name} is not available`): boolean {
-  if (available) return true;
-  const required = (process.env.SIGHTLINE_TEST_REQUIRE ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (required.includes(name)) {
-    throw new Error(`SIGHTLINE_TEST_REQUIRE includes "${name}", but ${why}. Install it (see .ci/run) or remove "${name}" from SIGHTLINE_TEST_REQUIRE.`);
-  }
-  process.stderr.write(`skipping the ${name} suite: ${why} (set SIGHTLINE_TEST_REQUIRE=${name} to make this a failure)\n`);
-  return false;
-}
+// requireService lives in services.ts (browser, pg, redis); re-exported for the browser suites.
+export { requireService } from './services.js';
 
 /** Debian's Chromium. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';

@@ -5,6 +5,19 @@ import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config, type RateLimits } from '../../src/config.js';
+import { createTestDatabase } from './postgres.js';
+import { pgAvailable } from './services.js';
+
+/** Where a test app keeps its data: the embedded DuckDB file, or a PostgreSQL database of its own. */
+export type Tier = 'duckdb' | 'postgres';
+
+/**
+ * The tiers a suite runs on: DuckDB always, PostgreSQL when it answers (a failure instead of a skip
+ * when SIGHTLINE_TEST_REQUIRE names `pg`). Top-level await in a suite: `describe.each(await testTiers())`.
+ */
+export async function testTiers(): Promise<Tier[]> {
+  return (await pgAvailable()) ? ['duckdb', 'postgres'] : ['duckdb'];
+}
 
 /** The password of users made by `userToken`. */
 export const USER_PASSWORD = 'long enough test password';
@@ -40,21 +53,41 @@ export function makeDataDir(): string {
 }
 
 /**
- * Builds an app on a fresh embedded store in a temp dir, with a first admin. `now` pins the clock
+ * Builds an app on a fresh store (embedded in a temp dir, or with `tier: 'postgres'` a database
+ * `sl_test_<hash of the data dir>` on the test server), with a first admin. `now` pins the clock
  * (event-time defaults, relative query ranges). `close()` shuts the app and removes the data dir
  * unless `keep` is set.
  */
 export async function startTestApp(
-  opts: { now?: number; config?: Partial<Config>; dataDir?: string; keep?: boolean } = {},
+  opts: { now?: number; config?: Partial<Config>; dataDir?: string; keep?: boolean; tier?: Tier } = {},
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? makeDataDir();
+  // The PostgreSQL tier: a database of its own on the shared server, named after the data dir (a
+  // restart on the same data dir finds its data again), dropped at close unless `keep`.
+  // SIGHTLINE_TEST_TIER=postgres runs every suite that does not choose a tier on PostgreSQL.
+  const tier = opts.tier ?? (process.env.SIGHTLINE_TEST_TIER === 'postgres' ? 'postgres' : 'duckdb');
+  const database = tier === 'postgres' && opts.config?.databaseUrl === undefined ? await createTestDatabase(undefined, { key: dataDir }) : undefined;
   const config = loadConfig(
     {},
-    { dataDir, logLevel: 'silent', adminEmail: ADMIN.email, adminPassword: ADMIN.password, rateLimits: GENEROUS_LIMITS, ...opts.config },
+    {
+      dataDir,
+      logLevel: 'silent',
+      adminEmail: ADMIN.email,
+      adminPassword: ADMIN.password,
+      rateLimits: GENEROUS_LIMITS,
+      ...(database ? { databaseUrl: database.url } : {}),
+      ...opts.config,
+    },
   );
   const now = opts.now;
-  const app = await buildApp(config, now === undefined ? {} : { clock: () => now });
-  await app.ready();
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(config, now === undefined ? {} : { clock: () => now });
+    await app.ready();
+  } catch (error) {
+    if (!opts.keep) await database?.drop();
+    throw error;
+  }
   const login = async (email: string, password: string) => {
     const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
     if (res.statusCode !== 200) throw new Error(`login of ${email} failed: ${res.statusCode} ${res.body}`);
@@ -80,8 +113,14 @@ export async function startTestApp(
       return app.inject({ ...base, headers });
     },
     async close() {
-      await app.close();
-      if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await app.close();
+      } finally {
+        if (!opts.keep) {
+          rmSync(dataDir, { recursive: true, force: true });
+          await database?.drop();
+        }
+      }
     },
   };
 }

@@ -24,12 +24,12 @@ export interface VerifyResult {
 const VERIFY_PAGE = 10_000;
 
 /**
- * The append-only, hash-chained audit trail. Appends are serialised in this process so that each
- * entry links to the one before it.
+ * The append-only, hash-chained audit trail. Appends are serialised in this process, and the store
+ * links each entry to the stored head in one step (`appendNext`), so that instances sharing one
+ * database extend a single chain.
  */
 export class AuditLog {
   private tail: Promise<unknown> = Promise.resolve();
-  private head: { seq: number; hash: string } | undefined;
 
   constructor(
     private readonly store: AuditStore,
@@ -59,29 +59,21 @@ export class AuditLog {
   }
 
   private async append(record: AuditRecord): Promise<void> {
-    if (!this.head) {
-      const last = await this.store.last();
-      this.head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
-    }
-    const unhashed = {
-      seq: this.head.seq + 1,
-      at: this.clock(),
-      actor: record.actor,
-      action: record.action,
-      target: record.target ?? null,
-      outcome: record.outcome,
-      requestId: record.requestId ?? null,
-      ip: record.ip ?? null,
-      details: record.details ?? null,
-      prevHash: this.head.hash,
-    };
-    const entry = { ...unhashed, hash: entryHash(unhashed) };
-    try {
-      await this.store.append(entry);
-    } catch (error) {
-      this.head = undefined; // re-read the stored head before the next append
-      throw error;
-    }
-    this.head = { seq: entry.seq, hash: entry.hash };
+    const at = this.clock();
+    await this.store.appendNext((head) => {
+      const unhashed = {
+        seq: head.seq + 1,
+        at,
+        actor: record.actor,
+        action: record.action,
+        target: record.target ?? null,
+        outcome: record.outcome,
+        requestId: record.requestId ?? null,
+        ip: record.ip ?? null,
+        details: record.details ?? null,
+        prevHash: head.hash,
+      };
+      return { ...unhashed, hash: entryHash(unhashed) };
+    });
   }
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { StoredAuditEntry } from '../../store/types.js';
+import { GENESIS_HASH, type StoredAuditEntry } from '../../store/types.js';
 
-/** The `prev_hash` of the first entry. */
-export const GENESIS_HASH = '0'.repeat(64);
+/** The `prev_hash` of the first entry (the stores need it too, so it is theirs). */
+export { GENESIS_HASH };
 
 /** JSON with object keys sorted at every level, so that the same entry always hashes the same. */
 export function canonicalJson(value: unknown): string {

@@ -25,8 +25,14 @@ export function createIngestService(deps: {
   pii?: PiiRules;
   /** Told about every durably stored batch (after its PII rules), in the order they were stored, for the live channel. */
   onStored?: (events: readonly ResolvedEvent[], stored: StoredBatch) => void;
+  /**
+   * Told where each stored batch landed (per source, its earliest and latest event time), and
+   * awaited before the batch is acknowledged: cached query answers over those times are dropped,
+   * so that a client that queries after its ingest was acknowledged sees its events.
+   */
+  onLanded?: (landed: ReadonlyMap<string, { min: number; max: number }>) => Promise<void>;
 }): IngestService {
-  const { store, clock, telemetry, pii, onStored } = deps;
+  const { store, clock, telemetry, pii, onStored, onLanded } = deps;
   return {
     async ingest(items, options = {}) {
       if (options.access) checkWritable(items, options.access);
@@ -55,10 +61,27 @@ export function createIngestService(deps: {
       telemetry.eventsIngested.inc(stored.accepted);
       telemetry.eventsDuplicated.inc(stored.duplicates);
       // A batch that was all duplicates changes nothing.
-      if (stored.accepted > 0) onStored?.(events, stored);
+      if (stored.accepted > 0) {
+        onStored?.(events, stored);
+        if (onLanded) await onLanded(spanOf(events));
+      }
       return { accepted: stored.accepted, duplicates: stored.duplicates };
     },
   };
+}
+
+/** Per source, the earliest and latest event time of a batch. */
+export function spanOf(events: readonly ResolvedEvent[]): Map<string, { min: number; max: number }> {
+  const span = new Map<string, { min: number; max: number }>();
+  for (const e of events) {
+    const s = span.get(e.source);
+    if (!s) span.set(e.source, { min: e.ts, max: e.ts });
+    else {
+      if (e.ts < s.min) s.min = e.ts;
+      if (e.ts > s.max) s.max = e.ts;
+    }
+  }
+  return span;
 }
 
 /** Refuses the batch when it carries an event of a source the caller may not write. */

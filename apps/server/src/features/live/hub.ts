@@ -16,6 +16,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { LiveConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
+import type { Bus } from '../../platform/bus.js';
 import type { ResolvedEvent, StoredBatch } from '../../store/types.js';
 import { AuthenticationError, type Authenticator } from '../auth/authenticator.js';
 import type { PrincipalChange } from '../auth/directory.js';
@@ -25,6 +26,7 @@ import { LiveConnection, type Handshake, type Subscription } from './connection.
 import { TextFrame } from './frame.js';
 import { LiveQueries, canonicalJson } from './live-queries.js';
 import { parseClientMessage } from './messages.js';
+import { LiveFeed } from './feed.js';
 
 const SOURCE_RE = new RegExp(SOURCE_PATTERN);
 
@@ -34,6 +36,17 @@ export interface LiveHubDeps {
   query: QueryService;
   clock: () => number;
   log: FastifyBaseLogger;
+  /**
+   * Carries stored batches, erasures and published topics to every instance (Redis pub/sub), or
+   * within this process only (the default).
+   */
+  bus?: Bus;
+  /**
+   * The highest seq stored when the hub starts. Without it, an instance's first live computation
+   * would read everything with no bound, and a batch of another instance that arrives afterwards
+   * but was already stored could not be told apart from a new one.
+   */
+  initialSeq?: () => Promise<number>;
 }
 
 /** One group of an `events:` tail: the listeners that share the same filters. */
@@ -68,16 +81,23 @@ export class LiveHub {
   private readonly queries: LiveQueries;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly tailOf = new Map<LiveConnection, Map<string, string>>();
-  /** Every event up to this sequence number is stored (batches are reported in sequence order). */
-  private storedSeq: number | undefined;
+  /** Batches, erasures and published topics of every instance; the live bound (`storedSeq`). */
+  private readonly feed: LiveFeed;
 
   constructor(private readonly deps: LiveHubDeps) {
     this.queries = new LiveQueries(
-      { query: deps.query, clock: deps.clock, log: deps.log, storedSeq: () => this.storedSeq },
+      { query: deps.query, clock: deps.clock, log: deps.log, storedSeq: () => this.feed.storedSeq },
       deps.config.queryUpdatesPerSecond,
     );
     this.heartbeat = setInterval(() => this.beat(), deps.config.heartbeatSeconds * 1000);
     this.heartbeat.unref();
+    this.feed = new LiveFeed(deps, {
+      batch: (events, stored) => this.deliverBatch(events, stored),
+      removed: () => this.queries.removed(),
+      topic: (topic, data) => this.deliverTopic(topic, data),
+      resync: (why) => this.resync(why),
+      listening: () => this.queries.size > 0 || this.tails.size > 0,
+    });
   }
 
   stats(): { connections: number; queries: number; maxQueuedBytes: number; slowdown: number } {
@@ -118,9 +138,29 @@ export class LiveHub {
     if (credential !== undefined) chain = chain.then(() => this.authenticate(connection, credential));
   }
 
-  /** A batch was stored: tails get its events, and the live queries it touches are updated. */
+  /** A batch was stored here: every instance's tails get its events, and the live queries it touches are updated. */
   eventsStored(events: readonly ResolvedEvent[], stored: StoredBatch): void {
-    this.storedSeq = stored.lastSeq;
+    this.feed.stored(events, stored);
+  }
+
+  /** Events were deleted (privacy erasure, retention): live queries of every instance are recomputed in full. */
+  eventsRemoved(): void {
+    this.feed.removed();
+  }
+
+  /** Publishes `data` to the listeners of `alerts` or a `jobs:<id>` topic, on every instance. */
+  publish(topic: string, data: unknown): void {
+    this.feed.publish(topic, data);
+  }
+
+  /** Messages from other instances may have been missed: recompute every live query from the database. */
+  private resync(why: string): void {
+    if (this.queries.size === 0) return;
+    this.deps.log.info({ queries: this.queries.size }, `recomputing live queries: ${why}`);
+    this.queries.removed();
+  }
+
+  private deliverBatch(events: readonly ResolvedEvent[], stored: StoredBatch): void {
     // Nothing listens: ingest pays nothing more than the line above.
     if (this.queries.size === 0 && this.tails.size === 0) return;
     const span = new Map<string, { min: number; max: number }>();
@@ -142,13 +182,7 @@ export class LiveHub {
     if (this.tails.size > 0) this.feedTails(events, parsed);
   }
 
-  /** Events were deleted (privacy erasure): live queries are recomputed in full. */
-  eventsRemoved(): void {
-    this.queries.removed();
-  }
-
-  /** Publishes `data` to the listeners of `alerts` or a `jobs:<id>` topic. */
-  publish(topic: string, data: unknown): void {
+  private deliverTopic(topic: string, data: unknown): void {
     const listeners = this.topics.get(topic);
     if (!listeners) return;
     const frame = TextFrame.of({ type: 'update', topic, data } satisfies LiveServerMessage);
@@ -166,6 +200,7 @@ export class LiveHub {
 
   /** Closes every connection (the server is stopping): clients reconnect to its successor. */
   close(): void {
+    this.feed.close();
     clearInterval(this.heartbeat);
     this.queries.close();
     for (const connection of this.connections) connection.close(LIVE_CLOSE.goingAway, 'server shutting down');
@@ -280,6 +315,7 @@ export class LiveHub {
 
   private add(connection: LiveConnection, subscription: Subscription): void {
     connection.subscriptions.set(subscription.topic, subscription);
+    this.feed.listenersChanged();
   }
 
   private listenTopic(topic: string, connection: LiveConnection): void {

@@ -57,6 +57,12 @@ interface LiveQuery {
   listeners: Set<LiveConnection>;
   /** Statement rows kept up to date from new events (incremental queries, after a first computation). */
   state: FoldState | undefined;
+  /**
+   * The seq bound of the last full computation: batches up to it are in `state` already. A batch of
+   * another instance can arrive after that computation read it from the database, and must not be
+   * folded in a second time.
+   */
+  base: number | undefined;
   /** When the next full computation of a sliding range is due (performance.now() time). */
   fullDue: number;
   /**
@@ -149,7 +155,7 @@ export class LiveQueries {
     const known = this.queries.get(topic);
     if (known) return { topic, sources: known.scope.sources };
     this.queries.set(topic, {
-      topic, body, scope, incremental, listeners: new Set(), state: undefined, fullDue: 0, pending: [], stale: false,
+      topic, body, scope, incremental, listeners: new Set(), state: undefined, base: undefined, fullDue: 0, pending: [], stale: false,
       frame: undefined, answer: undefined, dirty: false, running: false, lastRunAt: 0, catchUpAt: 0, timer: undefined,
     });
     return { topic, sources: scope.sources };
@@ -186,6 +192,8 @@ export class LiveQueries {
         }
       }
       if (entry.incremental) {
+        // Already read by the last full computation (a late batch of another instance): nothing to do.
+        if (entry.state !== undefined && entry.base !== undefined && batch.lastSeq <= entry.base) continue;
         if (!batch.exact) entry.stale = true;
         else entry.pending.push(batch);
       }
@@ -271,6 +279,7 @@ export class LiveQueries {
       return undefined;
     }
     if (upTo !== undefined) entry.pending = entry.pending.filter((batch) => batch.lastSeq > upTo);
+    entry.base = upTo;
     const state = plan.incremental.start(results[0]);
     for (const batch of entry.pending) plan.incremental.fold(state, batch.events);
     this.keepAhead(entry, plan.scope.to);

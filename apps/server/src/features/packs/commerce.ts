@@ -19,6 +19,7 @@ export const commerce: Pack = {
   name: 'commerce',
   source: 'shop',
   share: 0.45,
+  rollupDimensions: ['props.country', 'props.channel', 'props.customer_type'],
   *events(ctx: PackContext): Generator<DemoEvent> {
     const { line, random, idPrefix, anomalies } = ctx;
     const quotas = allocate(line, ctx.count, (t) => {

@@ -15,6 +15,12 @@ export type { DemoEvent, DemoOptions, PlantedAnomaly } from './types.js';
 
 export const PACKS: readonly Pack[] = [commerce, tasks, modelhub, system];
 
+/**
+ * The rollup dimensions each pack's source should declare, so that its dashboards' breakdowns are
+ * answered from rollups: `PATCH /v1/sources/<source>` with `{"rollup":{"dimensions":[…]}}`.
+ */
+export const PACK_ROLLUP_DIMENSIONS: ReadonlyMap<string, readonly string[]> = new Map(PACKS.map((p) => [p.source, p.rollupDimensions]));
+
 /** How many of `total` events each pack generates: by share, the rounding left to the first pack. */
 export function packCounts(total: number): number[] {
   const counts = PACKS.map((p) => Math.floor(total * p.share));

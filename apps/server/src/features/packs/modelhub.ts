@@ -25,6 +25,7 @@ export const modelhub: Pack = {
   name: 'modelhub',
   source: 'modelhub',
   share: 0.2,
+  rollupDimensions: ['props.model', 'props.correct', 'props.version'],
   *events(ctx: PackContext): Generator<DemoEvent> {
     const { line, random, idPrefix, anomalies } = ctx;
     const release = anomalies.modelRelease;

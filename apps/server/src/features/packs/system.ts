@@ -10,6 +10,7 @@ export const system: Pack = {
   name: 'system',
   source: 'system',
   share: 0.23,
+  rollupDimensions: ['props.route', 'props.host'],
   *events(ctx: PackContext): Generator<DemoEvent> {
     const { line, random, idPrefix, anomalies } = ctx;
     const { latencySpike, cpuSpike } = anomalies;

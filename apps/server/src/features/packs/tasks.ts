@@ -12,6 +12,7 @@ export const tasks: Pack = {
   name: 'tasks',
   source: 'tasks',
   share: 0.12,
+  rollupDimensions: ['props.priority', 'props.status', 'props.assignee_team'],
   *events(ctx: PackContext): Generator<DemoEvent> {
     const { line, random, idPrefix } = ctx;
     const quotas = allocate(line, ctx.count, (t) => {

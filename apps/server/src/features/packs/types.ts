@@ -51,5 +51,10 @@ export interface Pack {
   source: string;
   /** Share of all demo events. */
   share: number;
+  /**
+   * Rollup dimensions its source should declare (docs/rollups.md): the props its built-in
+   * dashboards and metrics group or filter by with text values, at most 3.
+   */
+  rollupDimensions: readonly string[];
   events(ctx: PackContext): Generator<DemoEvent>;
 }

@@ -1,13 +1,14 @@
-import type { QueryAnswer } from '@sightline/protocol';
-import { QueryError, planQuery, type QueryPlan, type QueryScope } from '@sightline/query';
+import type { QueryAnswer, QueryMeta } from '@sightline/protocol';
+import { QueryError, duckdbDialect, planQuery, postgresDialect, type QueryPlan, type QueryScope } from '@sightline/query';
 import { AppError } from '../../errors.js';
 import type { Telemetry } from '../../observability/telemetry.js';
 import type { EventStore } from '../../store/types.js';
 import type { Access } from '../auth/permissions.js';
 import type { CatalogService } from '../catalog/service.js';
+import type { QueryResultCache } from './result-cache.js';
 
 export interface QueryResult extends QueryAnswer {
-  meta: { took_ms: number; cached: boolean };
+  meta: QueryMeta;
 }
 
 export interface QueryService {
@@ -26,11 +27,16 @@ export function createQueryService(deps: {
   catalog: CatalogService;
   clock: () => number;
   telemetry: Telemetry;
+  /** Answers of `run` kept until events land in their scope (live queries never use it). */
+  cache?: QueryResultCache;
 }): QueryService {
-  const { store, catalog, clock, telemetry } = deps;
+  const { store, catalog, clock, telemetry, cache } = deps;
+  // The SQL dialect of the store's tier.
+  const dialect = store.dialectName === 'postgres' ? postgresDialect : duckdbDialect;
   const planOf = async (body: unknown, maxSeq?: number): Promise<QueryPlan> => {
     try {
-      return planQuery(body, { now: clock(), metrics: await catalog.metrics(), ...(maxSeq === undefined ? {} : { maxSeq }) });
+      // Rollups answer what they can (never a live base, which has a maxSeq): docs/rollups.md.
+      return planQuery(body, { now: clock(), metrics: await catalog.metrics(), dialect, rollups: store.rollupLayout(), ...(maxSeq === undefined ? {} : { maxSeq }) });
     } catch (error) {
       if (error instanceof QueryError) throw new AppError('invalid_query', { errors: error.errors.map((e) => ({ ...e })) });
       throw error;
@@ -55,11 +61,13 @@ export function createQueryService(deps: {
         if (error instanceof AppError) telemetry.queryDuration.observe({ kind, outcome: 'invalid' }, (performance.now() - started) / 1000);
         throw error;
       }
-      const results = await Promise.all(plan.statements.map((s) => store.query(s.sql, s.params)));
-      const answer = plan.finish(results);
+      const cached = await cache?.lookup(body, plan, await catalog.metrics());
+      const answer = cached?.answer ?? plan.finish(await Promise.all(plan.statements.map((s) => store.query(s.sql, s.params))));
+      if (cached && !cached.answer) cached.keep(answer);
       const tookMs = performance.now() - started;
       telemetry.queryDuration.observe({ kind, outcome: 'ok' }, tookMs / 1000);
-      return { ...answer, meta: { took_ms: Math.round(tookMs * 100) / 100, cached: false } };
+      const meta: QueryMeta = { took_ms: Math.round(tookMs * 100) / 100, cached: cached?.answer !== undefined, ...(plan.rollup ? { rollup: plan.rollup } : {}) };
+      return { ...answer, meta };
     },
   };
 }

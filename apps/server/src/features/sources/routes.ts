@@ -8,11 +8,12 @@ type IdParams = { id: string };
 const read = { permission: 'sources:read' } as const;
 const write = { permission: 'sources:write' } as const;
 
-/** What the audit trail keeps of a change: which fields, the rules (paths and actions, no values), never the secret. */
+/** What the audit trail keeps of a change: which fields, the rules (paths and actions, no values), the rollup dimensions, never the secret. */
 function auditDetails(change: SourceChange): Record<string, unknown> {
   return {
     fields: change.fields,
     ...(change.fields.includes('pii') ? { pii: change.source.pii } : {}),
+    ...(change.fields.includes('rollup') ? { rollup: change.source.rollup } : {}),
     has_webhook_secret: change.source.has_webhook_secret,
   };
 }

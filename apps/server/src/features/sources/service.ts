@@ -1,6 +1,7 @@
 import type { Source, SourceCreateBody, SourcePatchBody } from '@sightline/protocol';
+import { rollupDimensionsProblems } from '@sightline/query';
 import { AppError } from '../../errors.js';
-import type { PiiAction, SourceStore, StoredSource } from '../../store/types.js';
+import type { EventStore, PiiAction, SourceStore, StoredSource } from '../../store/types.js';
 import type { Access } from '../auth/permissions.js';
 import { piiRuleErrors, type PiiRules } from '../ingest/pii.js';
 import { SecretBoxError, type SecretBox } from '../security/secret-box.js';
@@ -42,6 +43,7 @@ function publicSource(s: StoredSource): Source {
     retention_days: s.retentionDays,
     pii: s.pii,
     has_webhook_secret: s.webhookSecret !== null,
+    rollup: { dimensions: [...s.rollupDimensions] },
     created_at: new Date(s.createdAt).toISOString(),
     updated_at: new Date(s.updatedAt).toISOString(),
   };
@@ -54,8 +56,31 @@ function checkRules(rules: Readonly<Record<string, string>> | undefined): Record
   return { ...rules } as Record<string, PiiAction>;
 }
 
-export function createSourceService(deps: { sources: SourceStore; pii: PiiRules; box: SecretBox; clock?: () => number }): SourceService {
-  const { sources, pii, box } = deps;
+/** Declared rollup dimensions, checked one by one so each bad one is reported at its own path. */
+function checkDimensions(rollup: { dimensions: string[] } | undefined): string[] | undefined {
+  if (rollup === undefined) return undefined;
+  const problems = rollupDimensionsProblems(rollup.dimensions);
+  if (problems.length > 0) {
+    const errors = problems.map((p) => ({ path: `/rollup/dimensions${p.index === undefined ? '' : `/${p.index}`}`, message: p.detail }));
+    throw new AppError('invalid_request', { detail: 'The rollup dimensions are not valid', errors });
+  }
+  return [...rollup.dimensions];
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export function createSourceService(deps: {
+  sources: SourceStore;
+  pii: PiiRules;
+  box: SecretBox;
+  clock?: () => number;
+  /** Rebuilds a source's rollups when its declared dimensions change (the event store). */
+  rollups?: Pick<EventStore, 'setRollupDimensions'>;
+}): SourceService {
+  const { sources, pii, box, rollups } = deps;
+  const applyDimensions = async (name: string, before: readonly string[], after: readonly string[]) => {
+    if (!sameList(before, after)) await rollups?.setRollupDimensions(name, after);
+  };
   const clock = deps.clock ?? Date.now;
   // Changes run one at a time: a create cannot race another create of the same name, and the
   // ingest cache is refreshed in the order the store saw the changes.
@@ -91,6 +116,7 @@ export function createSourceService(deps: { sources: SourceStore; pii: PiiRules;
     create(access, body) {
       checkWritable(access, body.name);
       const rules = checkRules(body.pii) ?? {};
+      const dimensions = checkDimensions(body.rollup) ?? [];
       return serially(async () => {
         if (await sources.get(body.name)) throw new AppError('conflict', { detail: `A source named "${body.name}" already exists` });
         const now = clock();
@@ -100,10 +126,13 @@ export function createSourceService(deps: { sources: SourceStore; pii: PiiRules;
           retentionDays: body.retention_days ?? null,
           pii: rules,
           webhookSecret: body.webhook_secret === undefined ? null : box.encrypt(body.webhook_secret, webhookContext(body.name)),
+          rollupDimensions: dimensions,
           createdAt: now,
           updatedAt: now,
         };
         await sources.put(source);
+        // Events may already exist under this name (ingest does not need a source row).
+        await applyDimensions(source.name, [], dimensions);
         pii.set(source.name, source.pii);
         return { source: publicSource(source), fields: Object.keys(body).filter((k) => k !== 'name') };
       });
@@ -111,6 +140,7 @@ export function createSourceService(deps: { sources: SourceStore; pii: PiiRules;
 
     update(access, name, body) {
       const rules = checkRules(body.pii);
+      const dimensions = checkDimensions(body.rollup);
       return serially(async () => {
         const current = await readable(access, name);
         checkWritable(access, name);
@@ -125,9 +155,11 @@ export function createSourceService(deps: { sources: SourceStore; pii: PiiRules;
               : body.webhook_secret === null
                 ? null
                 : box.encrypt(body.webhook_secret, webhookContext(name)),
+          rollupDimensions: dimensions ?? current.rollupDimensions,
           updatedAt: clock(),
         };
         await sources.put(next);
+        await applyDimensions(name, current.rollupDimensions, next.rollupDimensions);
         pii.set(name, next.pii);
         return { source: publicSource(next), fields: Object.keys(body) };
       });
@@ -137,8 +169,11 @@ export function createSourceService(deps: { sources: SourceStore; pii: PiiRules;
       return serially(async () => {
         await readable(access, name);
         checkWritable(access, name);
+        const current = await sources.get(name);
         if (!(await sources.delete(name))) throw notFound(name);
         pii.remove(name);
+        // The events stay; their rollups drop the dimensions no one declares any more.
+        await applyDimensions(name, current?.rollupDimensions ?? [], []);
       });
     },
 

@@ -1,5 +1,5 @@
 import type { AuditOutcome } from '@sightline/protocol';
-import type { AuditFilter, AuditStore, StoredAuditEntry } from '../types.js';
+import { GENESIS_HASH, type AuditFilter, type AuditHead, type AuditStore, type StoredAuditEntry } from '../types.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { execute, readRows, tsParam, type Param } from './sql.js';
 
@@ -32,6 +32,17 @@ export class DuckDbAuditStore implements AuditStore {
       `INSERT INTO audit_log VALUES ($1, ${tsParam(2)}, $3, $4, $5, $6, $7, $8, $9::JSON, $10, $11)`,
       [e.seq, e.at, e.actor, e.action, e.target, e.outcome, e.requestId, e.ip, e.details === null ? null : JSON.stringify(e.details), e.prevHash, e.hash],
     );
+  }
+
+  /**
+   * One process writes the embedded file and AuditLog serialises its appends, so reading the head
+   * and then appending cannot interleave with another writer here.
+   */
+  async appendNext(build: (head: AuditHead) => StoredAuditEntry): Promise<StoredAuditEntry> {
+    const last = await this.last();
+    const entry = build(last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH });
+    await this.append(entry);
+    return entry;
   }
 
   async last(): Promise<StoredAuditEntry | undefined> {

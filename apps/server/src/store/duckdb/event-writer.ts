@@ -1,5 +1,7 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement } from '@duckdb/node-api';
+import { duckdbDialect, rollupDeltaStatements, type RollupLayout } from '@sightline/query';
 import type { ResolvedEvent, StoredBatch } from '../types.js';
+import { RollupAppenders } from './rollup-appender.js';
 import { SELECT_STAGED, STAGING_TABLE } from './schema.js';
 
 interface PendingRequest {
@@ -16,6 +18,15 @@ interface Lane {
   appender: DuckDBAppender;
   /** INSERT_GROUP prepared once: a small group's flush is mostly fixed costs, planning among them. */
   insert: DuckDBPreparedStatement;
+  /**
+   * For one layout (the store swaps the object on a change): the sources that declare dimensions and
+   * the rollup delta INSERTs of their staged events, prepared once.
+   */
+  deltas?: { layout: RollupLayout; declared: ReadonlySet<string>; statements: DuckDBPreparedStatement[] };
+  /** Rollup deltas of the sources without dimensions, appended in the group's transaction. */
+  rollups: RollupAppenders;
+  /** The group's events, for those deltas. */
+  batches: (readonly ResolvedEvent[])[];
   requests: PendingRequest[];
   rows: number;
   /** Set when an append failed half-way: the lane's whole group is then refused and discarded. */
@@ -58,21 +69,44 @@ export class EventWriter {
   private scheduled = false;
   private closed = false;
   private broken: unknown;
+  /** Set while an exclusive operation (a rollup rebuild, repair or compaction) holds off flushes. */
+  private gate: Promise<void> | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     lanes: Lane[],
     nextSeq: number,
+    private readonly layout: () => RollupLayout,
   ) {
     this.filling = lanes[0]!;
     this.ready = lanes.slice(1);
     this.nextSeq = nextSeq;
   }
 
-  static async open(instance: DuckDBInstance): Promise<EventWriter> {
+  /** `layout`: the current declared rollup dimensions, read at every flush. */
+  static async open(instance: DuckDBInstance, layout: () => RollupLayout): Promise<EventWriter> {
     const lanes = await Promise.all(Array.from({ length: LANES }, () => openLane(instance)));
     const reader = await lanes[0]!.connection.runAndReadAll('SELECT coalesce(max(seq), 0) FROM events');
-    return new EventWriter(instance, lanes, Number(reader.getRows()[0]![0]) + 1);
+    return new EventWriter(instance, lanes, Number(reader.getRows()[0]![0]) + 1, layout);
+  }
+
+  /**
+   * Runs `operation` while no group is being inserted: it waits for the flush under way and holds
+   * later ones (appends still queue up) until it ends. Rollup rebuilds need it so that no group
+   * commits deltas written for the layout they replace.
+   */
+  async exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    while (this.gate) await this.gate;
+    let release = () => {};
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      while (this.flushing) await this.flushing;
+      return await operation();
+    } finally {
+      this.gate = undefined;
+      release();
+      if (this.filling.rows > 0) this.schedule();
+    }
   }
 
   /** The seq the next accepted event will get. */
@@ -89,6 +123,7 @@ export class EventWriter {
     const receivedAt = Date.now();
     try {
       appendRows(lane.appender, events, seqStart, receivedAt);
+      lane.batches.push(events);
     } catch (error) {
       lane.failure ??= error;
     }
@@ -117,6 +152,8 @@ export class EventWriter {
     for (const lane of [this.filling, ...this.ready]) {
       lane.appender.closeSync();
       lane.insert.destroySync();
+      for (const d of lane.deltas?.statements ?? []) d.destroySync();
+      lane.rollups.close();
       lane.connection.closeSync();
     }
   }
@@ -133,6 +170,8 @@ export class EventWriter {
 
   private flush(): Promise<void> {
     if (this.flushing) return this.flushing;
+    // exclusive() schedules the flush when it ends.
+    if (this.gate) return this.gate;
     // No empty lane to switch to yet: keep filling; the reset that ends schedules the flush.
     if (this.filling.rows === 0 || this.ready.length === 0) return Promise.resolve();
     const lane = this.filling;
@@ -146,13 +185,15 @@ export class EventWriter {
 
   private async flushLane(lane: Lane): Promise<void> {
     const requests = lane.requests;
+    const batches = lane.batches;
     const total = lane.rows;
+    lane.batches = [];
     lane.requests = [];
     lane.rows = 0;
     try {
       if (lane.failure !== undefined) throw lane.failure;
       lane.appender.closeSync(); // moves the buffered rows into the in-memory staging table
-      const counts = await insertGroup(lane, requests, total);
+      const counts = await insertGroup(lane, requests, total, this.layout(), batches);
       requests.forEach((request, i) => {
         const accepted = counts ? counts[i]! : request.count;
         request.resolve({ accepted, duplicates: request.count - accepted, lastSeq: request.seqStart + request.count - 1 });
@@ -174,6 +215,11 @@ export class EventWriter {
       this.ready.push(lane);
       return;
     } catch {
+      try {
+        lane.rollups.close();
+      } catch {
+        // The connection is going away anyway.
+      }
       lane.connection.closeSync();
     }
     try {
@@ -184,6 +230,7 @@ export class EventWriter {
       const stranded = this.filling;
       for (const request of stranded.requests) request.reject(error);
       stranded.requests = [];
+      stranded.batches = [];
       stranded.rows = 0;
     }
   }
@@ -196,6 +243,8 @@ async function openLane(instance: DuckDBInstance): Promise<Lane> {
     connection,
     appender: await connection.createAppender('staging', 'main', 'temp'),
     insert: await connection.prepare(INSERT_GROUP),
+    rollups: await RollupAppenders.open(connection),
+    batches: [],
     requests: [],
     rows: 0,
   };
@@ -212,20 +261,73 @@ async function resetLane(lane: Lane): Promise<void> {
 }
 
 /**
- * Moves the staged group into `events` in one durable statement. Returns the inserted count per
- * request, or undefined when every event was new.
+ * The delta relation of a group without duplicates: the staged rows themselves, as SELECT_STAGED
+ * reads them into `events`. Reading the small in-memory staging table rather than `events` keeps
+ * the cost of rollups proportional to the group, not to the table.
  */
-async function insertGroup(lane: Lane, requests: readonly PendingRequest[], total: number): Promise<number[] | undefined> {
+const stagedRelation = (declared: ReadonlySet<string>) =>
+  `(SELECT source, name, make_timestamptz(ts_ms::BIGINT * 1000) AS ts, value, props::JSON AS props FROM staging WHERE source IN (${[...declared]
+    .map((s) => `'${s.replaceAll("'", "''")}'`)
+    .join(', ')}))`;
+/** With duplicates, what was inserted: only inserted rows carry seqs of the group's range (constants, so zone maps prune). */
+const insertedRelation = (first: number, last: number) =>
+  `(SELECT source, name, ts, value, props FROM events WHERE seq BETWEEN ${first} AND ${last})`;
+
+/**
+ * Moves the staged group into `events` and appends its rollup deltas, in one durable transaction:
+ * a crash leaves both or neither. Returns the inserted count per request, or undefined when every
+ * event was new.
+ */
+async function insertGroup(
+  lane: Lane,
+  requests: readonly PendingRequest[],
+  total: number,
+  layout: RollupLayout,
+  batches: readonly (readonly ResolvedEvent[])[],
+): Promise<number[] | undefined> {
+  const connection = lane.connection;
+  const first = requests[0]!.seqStart;
+  const last = first + total - 1;
+  await connection.run('BEGIN TRANSACTION');
   try {
-    await lane.insert.run();
-    return undefined;
+    let counts: number[] | undefined;
+    let duplicates = false;
+    try {
+      await lane.insert.run();
+    } catch (error) {
+      // A failed statement aborts the transaction; anything but a key conflict is a real failure.
+      if (!isDuplicateKeyError(error)) throw error;
+      duplicates = true;
+      await connection.run('ROLLBACK');
+      await connection.run('BEGIN TRANSACTION');
+      const reader = await connection.runAndReadAll(INSERT_GROUP_SKIPPING_DUPLICATES);
+      if (reader.currentRowCount !== total) counts = insertedPerRequest(requests, reader.getColumns()[0] ?? []);
+    }
+    if (duplicates) {
+      for (const sql of rollupDeltaStatements(duckdbDialect, layout, insertedRelation(first, last))) await connection.run(sql);
+    } else {
+      // Sources without dimensions in JS (no statement to run); the others through SQL, if the group has any.
+      const deltas = await deltaStatements(lane, layout);
+      if (lane.rollups.append(batches, deltas.declared)) for (const statement of deltas.statements) await statement.run();
+    }
+    await connection.run('COMMIT');
+    return counts;
   } catch (error) {
-    // A failed statement changes nothing; anything but a key conflict is a real failure.
-    if (!isDuplicateKeyError(error)) throw error;
+    lane.rollups.clear();
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw error;
   }
-  const reader = await lane.connection.runAndReadAll(INSERT_GROUP_SKIPPING_DUPLICATES);
-  if (reader.currentRowCount === total) return undefined;
-  return insertedPerRequest(requests, reader.getColumns()[0] ?? []);
+}
+
+async function deltaStatements(lane: Lane, layout: RollupLayout): Promise<NonNullable<Lane['deltas']>> {
+  if (lane.deltas?.layout === layout) return lane.deltas;
+  for (const d of lane.deltas?.statements ?? []) d.destroySync();
+  lane.deltas = undefined;
+  const declared = new Set([...layout].filter(([, fields]) => fields.length > 0).map(([source]) => source));
+  const statements =
+    declared.size === 0 ? [] : await Promise.all(rollupDeltaStatements(duckdbDialect, layout, stagedRelation(declared)).map((sql) => lane.connection.prepare(sql)));
+  lane.deltas = { layout, declared, statements };
+  return lane.deltas;
 }
 
 function isDuplicateKeyError(error: unknown): boolean {

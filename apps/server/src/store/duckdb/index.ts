@@ -7,6 +7,7 @@ import { openDatabase } from './database.js';
 import { DuckDbEventStore } from './event-store.js';
 import { DuckDbKeyStore } from './key-store.js';
 import { DuckDbMetaStore } from './meta-store.js';
+import { DuckDbPortableTables } from './portable-tables.js';
 import { DuckDbRoleStore } from './role-store.js';
 import { DuckDbSessionStore } from './session-store.js';
 import { DuckDbSourceStore } from './source-store.js';
@@ -38,6 +39,7 @@ export async function openDuckDbStores(dataDir: string): Promise<DuckDbStores> {
     audit: new DuckDbAuditStore(metaPool),
     sources: new DuckDbSourceStore(metaPool),
     dashboards: new DuckDbDashboardStore(metaPool),
+    portable: new DuckDbPortableTables(instance),
     async close() {
       await events.close();
       await metaPool.close();

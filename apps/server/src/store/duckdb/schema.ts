@@ -1,3 +1,5 @@
+import { duckdbDialect, rollupCreateStatements, rollupDeltaStatements } from '@sightline/query';
+
 /**
  * Versioned migrations of the embedded store. Each entry runs once, in order, inside a transaction;
  * `schema_version` remembers the last one applied.
@@ -97,6 +99,14 @@ export const MIGRATIONS: readonly string[] = [
      created_at TIMESTAMPTZ NOT NULL,
      updated_at TIMESTAMPTZ NOT NULL
    );`,
+  // Rollups (docs/rollups.md): per-minute/hour/day aggregates the query engine reads instead of
+  // events when it can, and each source's declared dimensions. Events already stored are rolled up
+  // here (no source declares dimensions yet), so an existing data dir gets rollups on upgrade.
+  [
+    ...rollupCreateStatements({ index: false }),
+    `ALTER TABLE sources ADD COLUMN rollup_dimensions JSON DEFAULT '[]'`,
+    ...rollupDeltaStatements(duckdbDialect, new Map(), 'events'),
+  ].join(';\n'),
 ];
 
 /**

@@ -2,9 +2,10 @@ import type { PiiAction, SourceStore, StoredSource } from '../types.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { execute, nullableNumber, parseJson, readRows, tsParam } from './sql.js';
 
-const COLUMNS = 'name, description, retention_days, pii::VARCHAR, webhook_secret, epoch_ms(created_at), epoch_ms(updated_at)';
+const COLUMNS =
+  'name, description, retention_days, pii::VARCHAR, webhook_secret, epoch_ms(created_at), epoch_ms(updated_at), rollup_dimensions::VARCHAR';
 
-function toSource([name, description, retentionDays, pii, webhookSecret, createdAt, updatedAt]: unknown[]): StoredSource {
+function toSource([name, description, retentionDays, pii, webhookSecret, createdAt, updatedAt, rollupDimensions]: unknown[]): StoredSource {
   return {
     name: String(name),
     description: String(description),
@@ -13,6 +14,7 @@ function toSource([name, description, retentionDays, pii, webhookSecret, created
     webhookSecret: webhookSecret === null || webhookSecret === undefined ? null : String(webhookSecret),
     createdAt: Number(createdAt),
     updatedAt: Number(updatedAt),
+    rollupDimensions: rollupDimensions === null || rollupDimensions === undefined ? [] : parseJson<string[]>(rollupDimensions),
   };
 }
 
@@ -32,11 +34,21 @@ export class DuckDbSourceStore implements SourceStore {
     return this.pool.use(async (connection) => {
       const existed = await connection.runAndReadAll('SELECT 1 FROM sources WHERE name = $1', [source.name]);
       await connection.run(
-        `INSERT INTO sources (name, description, retention_days, pii, created_at, updated_at, webhook_secret)
-         VALUES ($1, $2, $3, $4::JSON, ${tsParam(5)}, ${tsParam(6)}, $7)
+        `INSERT INTO sources (name, description, retention_days, pii, created_at, updated_at, webhook_secret, rollup_dimensions)
+         VALUES ($1, $2, $3, $4::JSON, ${tsParam(5)}, ${tsParam(6)}, $7, $8::JSON)
          ON CONFLICT (name) DO UPDATE SET description = excluded.description, retention_days = excluded.retention_days,
-           pii = excluded.pii, updated_at = excluded.updated_at, webhook_secret = excluded.webhook_secret`,
-        [source.name, source.description, source.retentionDays, JSON.stringify(source.pii), source.createdAt, source.updatedAt, source.webhookSecret],
+           pii = excluded.pii, updated_at = excluded.updated_at, webhook_secret = excluded.webhook_secret,
+           rollup_dimensions = excluded.rollup_dimensions`,
+        [
+          source.name,
+          source.description,
+          source.retentionDays,
+          JSON.stringify(source.pii),
+          source.createdAt,
+          source.updatedAt,
+          source.webhookSecret,
+          JSON.stringify(source.rollupDimensions),
+        ],
       );
       return existed.currentRowCount === 0;
     });

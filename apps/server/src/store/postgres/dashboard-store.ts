@@ -1,0 +1,54 @@
+import type { Pool } from 'pg';
+import type { DashboardStore, StoredDashboard } from '../types.js';
+import { epochMs, execute, jsonParam, parseJson, readRows, tsParam } from './sql.js';
+
+const COLUMNS = `id, title, body::text, created_by, ${epochMs('created_at')}, ${epochMs('updated_at')}`;
+
+function toDashboard([id, title, body, createdBy, createdAt, updatedAt]: unknown[]): StoredDashboard {
+  return {
+    id: String(id),
+    title: String(title),
+    body: parseJson<Record<string, unknown>>(body),
+    createdBy: String(createdBy),
+    createdAt: Number(createdAt),
+    updatedAt: Number(updatedAt),
+  };
+}
+
+export class PgDashboardStore implements DashboardStore {
+  constructor(private readonly pool: Pool) {}
+
+  async list(): Promise<StoredDashboard[]> {
+    // COLLATE "C": byte order, as DuckDB sorts text, whatever the database's collation.
+    return (await readRows(this.pool, `SELECT ${COLUMNS} FROM dashboards ORDER BY updated_at DESC, id COLLATE "C"`)).map(toDashboard);
+  }
+
+  async get(id: string): Promise<StoredDashboard | undefined> {
+    const [row] = await readRows(this.pool, `SELECT ${COLUMNS} FROM dashboards WHERE id = $1`, [id]);
+    return row && toDashboard(row);
+  }
+
+  async insert(d: StoredDashboard): Promise<void> {
+    await execute(
+      this.pool,
+      `INSERT INTO dashboards (id, title, body, created_by, created_at, updated_at)
+       VALUES ($1, $2, ${jsonParam(3)}, $4, ${tsParam(5)}, ${tsParam(6)})`,
+      [d.id, d.title, JSON.stringify(d.body), d.createdBy, d.createdAt, d.updatedAt],
+    );
+  }
+
+  async update(id: string, title: string, body: Record<string, unknown>, at: number): Promise<boolean> {
+    return (
+      (await execute(this.pool, `UPDATE dashboards SET title = $2, body = ${jsonParam(3)}, updated_at = ${tsParam(4)} WHERE id = $1`, [
+        id,
+        title,
+        JSON.stringify(body),
+        at,
+      ])) > 0
+    );
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await execute(this.pool, 'DELETE FROM dashboards WHERE id = $1', [id])) > 0;
+  }
+}

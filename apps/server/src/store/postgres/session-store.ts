@@ -1,0 +1,70 @@
+import type { Pool } from 'pg';
+import type { SessionStore, StoredRefreshToken } from '../types.js';
+import { epochMs, execute, nullableNumber, readRows, tsParam } from './sql.js';
+
+export class PgSessionStore implements SessionStore {
+  constructor(private readonly pool: Pool) {}
+
+  async insert(token: StoredRefreshToken): Promise<void> {
+    await execute(
+      this.pool,
+      `INSERT INTO refresh_tokens VALUES ($1, $2, $3, $4, ${tsParam(5)}, ${tsParam(6)}, ${tsParam(7)}, ${tsParam(8)})`,
+      [token.id, token.familyId, token.userId, token.secretHash, token.createdAt, token.expiresAt, token.usedAt, token.revokedAt],
+    );
+  }
+
+  async get(id: string): Promise<StoredRefreshToken | undefined> {
+    const [row] = await readRows(
+      this.pool,
+      `SELECT id, family_id, user_id, secret_hash, ${epochMs('created_at')}, ${epochMs('expires_at')}, ${epochMs('used_at')},
+         ${epochMs('revoked_at')}
+       FROM refresh_tokens WHERE id = $1`,
+      [id],
+    );
+    if (!row) return undefined;
+    const [tokenId, familyId, userId, secretHash, createdAt, expiresAt, usedAt, revokedAt] = row;
+    return {
+      id: String(tokenId),
+      familyId: String(familyId),
+      userId: String(userId),
+      secretHash: String(secretHash),
+      createdAt: Number(createdAt),
+      expiresAt: Number(expiresAt),
+      usedAt: nullableNumber(usedAt),
+      revokedAt: nullableNumber(revokedAt),
+    };
+  }
+
+  /**
+   * A compare-and-set in one UPDATE. Under READ COMMITTED a second UPDATE of the same row waits for
+   * the first to commit, then re-checks its WHERE against the row the first wrote: `used_at IS NULL`
+   * is then false, so it changes nothing. Two racing refreshes, on one instance or on two, cannot
+   * both get true.
+   */
+  async markUsed(id: string, at: number): Promise<boolean> {
+    const changed = await execute(
+      this.pool,
+      `UPDATE refresh_tokens SET used_at = ${tsParam(2)} WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL`,
+      [id, at],
+    );
+    return changed === 1;
+  }
+
+  async revokeFamily(familyId: string, at: number): Promise<void> {
+    await execute(this.pool, `UPDATE refresh_tokens SET revoked_at = ${tsParam(2)} WHERE family_id = $1 AND revoked_at IS NULL`, [familyId, at]);
+  }
+
+  async revokeUser(userId: string, at: number): Promise<string[]> {
+    const rows = await readRows(
+      this.pool,
+      `UPDATE refresh_tokens SET revoked_at = ${tsParam(2)} WHERE user_id = $1 AND revoked_at IS NULL RETURNING family_id`,
+      [userId, at],
+    );
+    return [...new Set(rows.map(([family]) => String(family)))];
+  }
+
+  async revokedSince(since: number): Promise<string[]> {
+    const rows = await readRows(this.pool, `SELECT DISTINCT family_id FROM refresh_tokens WHERE revoked_at >= ${tsParam(1)}`, [since]);
+    return rows.map(([family]) => String(family));
+  }
+}
