@@ -60,6 +60,11 @@ export interface AppOptions {
    * password. Standard error by default.
    */
   announce?: (line: string) => void;
+  /**
+   * Runs scheduled jobs (rollup compaction, retention) in this app; true by default. The command
+   * line's short-lived in-process app leaves them to the servers.
+   */
+  runJobs?: boolean;
 }
 
 declare module 'fastify' {
@@ -110,6 +115,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerRequestAudit(app, audit);
   const accessTokens = new AccessTokens(signingSecret(config), config.accessTokenSeconds);
   const directory = new PrincipalDirectory(stores, config.accessTokenSeconds * 1000, Date.now);
+  // Changes to users, keys, roles and sessions reach every instance's directory (docs/scaling.md).
+  directory.share(platform.invalidations);
   await directory.load();
   const sessions = new Sessions(stores.sessions, accessTokens, directory, config.refreshTokenSeconds);
   const userService = createUserService({ users: stores.users, roles: stores.roles, sessions, directory });
@@ -125,17 +132,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await seedPackMetrics(stores.meta);
     await seedPackKpis(stores.meta);
   }
-  const catalog = createCatalogService(stores.meta);
+  const catalog = createCatalogService(stores.meta, platform.invalidations);
   const kpis = createKpiService(stores.meta, catalog);
-  // Sources: PII rules applied at ingest (cached in memory), secrets sealed at rest.
+  // Sources: PII rules applied at ingest (cached in memory, kept current on every instance), secrets sealed at rest.
   const secretBox = secretBoxOf(config);
   const pii = new PiiRules(new PiiHasher(secretBox.deriveKeys(PII_HASH_INFO)));
-  const sources = createSourceService({ sources: stores.sources, pii, box: secretBox, rollups: stores.events });
+  const sources = createSourceService({ sources: stores.sources, pii, box: secretBox, rollups: stores.events, invalidations: platform.invalidations });
   await sources.load();
   await rotateSourceSecrets(app, sources);
   const query = createQueryService({ store: events, catalog, clock, telemetry, cache: new QueryResultCache(platform.cache, config.cache, events.dialectName) });
   // The live channel: stored events reach tails and live queries; account changes reach connections.
-  const live = new LiveHub({ config: config.live, authenticator, query, clock, log: app.log, bus: platform.bus, initialSeq: () => highestSeq(events) });
+  const live = new LiveHub({ config: config.live, authenticator, query, clock, log: app.log, bus: platform.bus, initialSeq: () => events.highestSeq() });
   directory.onChange((change) => live.principalChanged(change));
   const ingest = createIngestService({
     store: events,
@@ -168,7 +175,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await registerWebRoutes(app, { webDir: config.webDir });
 
   // Jobs start once the app is complete, and stop before the stores close.
-  app.addHook('onReady', async () => platform.jobs.start());
+  if (options.runJobs !== false) app.addHook('onReady', async () => platform.jobs.start());
+  // Every cache has its invalidation handlers now: reload them all once the bus subscription took.
+  app.addHook('onReady', async () => platform.invalidations.start());
   app.addHook('onClose', async () => {
     await platform.close();
     await directory.close(); // writes the keys' last-used times
@@ -178,11 +187,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   return app;
 }
 
-/** The highest seq stored (0 when there are no events): where the live channel's bound starts. */
-async function highestSeq(events: EventStore): Promise<number> {
-  const rows = await events.query('SELECT coalesce(max(seq), 0) FROM events', []);
-  return Number(rows[0]?.[0] ?? 0);
-}
 
 /**
  * Secrets sealed under a previous key are re-encrypted under the current one at start, so that a

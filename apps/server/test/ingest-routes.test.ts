@@ -128,6 +128,27 @@ describe('POST /v1/events', () => {
     expect(await stored('p')).toEqual([]);
   });
 
+  it('refuses U+0000 anywhere in an event (PostgreSQL cannot store it), naming where, storing nothing', async () => {
+    const res = await post({
+      events: [
+        { source: 'nul', name: 'ok' },
+        { source: 'nul', name: 'a\u0000b' },
+        { source: 'nul', name: 'ok', actor: '\u0000' },
+        { source: 'nul', name: 'ok', props: { list: ['x', { deep: 'y\u0000' }] } },
+        { source: 'nul', name: 'ok', props: { 'k/\u0000': 1 } },
+        { source: 'nul', name: 'ok', props: { text: 'a literal \\u0000 is fine' } },
+      ],
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors.map((e: { path: string }) => e.path)).toEqual([
+      '/events/1/name',
+      '/events/2/actor',
+      '/events/3/props/list/1/deep',
+      '/events/4/props/k~1\u0000',
+    ]);
+    expect(await stored('nul')).toEqual([]);
+  });
+
   it('rejects props larger than 32 KiB', async () => {
     const res = await post([{ source: 'big', name: 'x', props: { blob: 'x'.repeat(33 * 1024) } }]);
     expect(res.statusCode).toBe(400);

@@ -3,11 +3,15 @@
  * is down, ingest and queries keep working and answer what the database holds, and /ready says
  * "degraded"; once it is back on the same port, the cache and the bus work again without a restart.
  * A partition (a proxy that cuts the connection while Redis keeps its data) checks that an
- * invalidation lost in the outage cannot leave a stale answer behind.
+ * invalidation lost in the outage cannot leave a stale answer behind, and that a change to an
+ * in-memory cache whose announcement was lost makes every instance reload everything once healed.
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
+import { RedisBus } from '../src/platform/bus.js';
+import { Invalidations, type Invalidation } from '../src/platform/invalidation.js';
+import { RedisPlatform } from '../src/platform/redis.js';
 import { GENEROUS_LIMITS, startTestApp, type TestApp } from './support/harness.js';
 import { LiveTestClient } from './support/live-client.js';
 import { PrivateRedis, redisAvailable, uniquePrefix } from './support/redis.js';
@@ -252,6 +256,63 @@ describe.runIf(available)('Redis outages', () => {
     } finally {
       await c.close();
       await d.close();
+    }
+  }, 60_000);
+
+  it('a change announced while an instance is cut off from Redis: every instance reloads everything once healed', async () => {
+    const silent = { info: () => undefined, warn: () => undefined };
+    const shared = uniquePrefix();
+    // The periodic resync far away: only the outage's own recovery may reload here.
+    const instance = (url: string) => {
+      const redis = new RedisPlatform(url, shared, silent);
+      const bus = new RedisBus(redis, silent);
+      const invalidations = new Invalidations(bus, silent, 3_600_000);
+      const seen: Invalidation[] = [];
+      let resyncs = 0;
+      invalidations.on('key', (change) => void seen.push(change));
+      invalidations.onResync(() => void resyncs++);
+      invalidations.start();
+      return {
+        redis,
+        bus,
+        invalidations,
+        seen,
+        resyncs: () => resyncs,
+        close: async () => {
+          invalidations.close();
+          await bus.close();
+          await redis.close();
+        },
+      };
+    };
+    const cut = instance(proxy.url);
+    const direct = instance(redis.url);
+    try {
+      await until(() => cut.redis.status === 'up' && direct.redis.status === 'up');
+      await Promise.all([cut.bus.ready(), direct.bus.ready()]);
+      // Subscribed: each reloaded once (start), and announcements go across, not back to the sender.
+      await until(() => cut.resyncs() === 1 && direct.resyncs() === 1);
+      await cut.invalidations.announce({ kind: 'key', id: 'k1' });
+      await until(() => direct.seen.length === 1);
+      expect(direct.seen).toEqual([{ kind: 'key', id: 'k1' }]);
+      expect(cut.seen).toEqual([]);
+
+      proxy.partition();
+      await until(() => cut.redis.status === 'down');
+      await cut.invalidations.announce({ kind: 'key', id: 'k2' }); // cannot reach Redis
+      await direct.invalidations.announce({ kind: 'key', id: 'k3' }); // cannot reach `cut`
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(direct.seen).toHaveLength(1);
+      expect(cut.seen).toEqual([]);
+      expect([cut.resyncs(), direct.resyncs()]).toEqual([1, 1]);
+
+      proxy.heal();
+      // `cut` missed k3 (its subscription came back), `direct` missed k2 (`cut` tells it to reload).
+      await until(() => cut.resyncs() >= 2 && direct.resyncs() >= 2);
+      expect(direct.seen).toHaveLength(1);
+    } finally {
+      await cut.close();
+      await direct.close();
     }
   }, 60_000);
 });

@@ -52,7 +52,7 @@ export async function openApi(config: Config): Promise<Api> {
       async close() {},
     };
   }
-  const app = await buildApp({ ...config, logLevel: 'warn' }, { announce: (line) => process.stderr.write(`${line}\n`) });
+  const app = await buildApp({ ...config, logLevel: 'warn' }, { announce: (line) => process.stderr.write(`${line}\n`), runJobs: false });
   return { ...(await inProcessApi(app)), close: () => app.close() };
 }
 

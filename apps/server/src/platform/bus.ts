@@ -17,6 +17,14 @@ export interface Bus {
    * when they need less than this instance's handlers).
    */
   publish<T>(channel: string, message: T, remote?: T): void;
+  /**
+   * Like `publish`, but resolves once Redis took the message: true when every instance subscribed
+   * at that moment will get it, false when it could not be sent (Redis unreachable). Never rejects.
+   * For a change another instance must see before this one answers its client.
+   */
+  publishConfirmed<T>(channel: string, message: T): Promise<boolean>;
+  /** Resolves once every channel subscribed so far is subscribed in Redis (at once in-process). */
+  ready(): Promise<void>;
   subscribe<T>(channel: string, handler: BusHandler<T>): () => void;
   /** Called when messages from other instances may have been missed (the subscription was lost). */
   onLost(handler: () => void): () => void;
@@ -58,6 +66,13 @@ export class MemoryBus implements Bus {
   publish<T>(channel: string, message: T): void {
     this.handlers.deliver(channel, message, 'local', this.log);
   }
+
+  async publishConfirmed<T>(channel: string, message: T): Promise<boolean> {
+    this.publish(channel, message);
+    return true;
+  }
+
+  async ready(): Promise<void> {}
 
   subscribe<T>(channel: string, handler: BusHandler<T>): () => void {
     return this.handlers.add(channel, handler as BusHandler<unknown>);
@@ -114,18 +129,28 @@ export class RedisBus implements Bus {
   }
 
   publish<T>(channel: string, message: T, remote: T = message): void {
+    void this.send(channel, message, remote);
+  }
+
+  publishConfirmed<T>(channel: string, message: T): Promise<boolean> {
+    return this.send(channel, message, message);
+  }
+
+  private send(channel: string, message: unknown, remote: unknown): Promise<boolean> {
     this.handlers.deliver(channel, message, 'local', this.log);
     const text = JSON.stringify({ o: this.origin, m: remote } satisfies Envelope);
-    this.redis.client.publish(this.redis.channel(channel), text).then(
+    return this.redis.client.publish(this.redis.channel(channel), text).then(
       () => {
         if (this.failing) this.log.info({ channel }, 'publishing to other instances works again');
         this.failing = false;
+        return true;
       },
       (error: Error) => {
         this.redis.failed(error);
         // Said once per outage; the other instances notice the gap and resynchronise.
         if (!this.failing) this.log.warn({ err: { message: error.message }, channel }, 'could not publish to other instances');
         this.failing = true;
+        return false;
       },
     );
   }

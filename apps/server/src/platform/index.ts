@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { memoryCounters, type CounterFactory } from '../features/security/rate-limiter.js';
 import { MemoryBus, RedisBus, type Bus } from './bus.js';
 import { MemoryResultCache, RedisResultCache, type ResultCache } from './cache.js';
+import { Invalidations } from './invalidation.js';
 import { MemoryJobQueue, RedisJobQueue, type JobOutcome, type JobQueue } from './jobs.js';
 import { redisCounters } from './rate-limits.js';
 import { RedisPlatform, type PlatformLog } from './redis.js';
@@ -17,6 +18,8 @@ export interface Platform {
   redis: RedisPlatform | undefined;
   cache: ResultCache;
   bus: Bus;
+  /** Changes to in-memory caches (catalog, sources, accounts) announced to every instance. */
+  invalidations: Invalidations;
   jobs: JobQueue;
   counters: CounterFactory;
   /** For /ready: `off` without Redis. */
@@ -29,14 +32,18 @@ export function openPlatform(config: Config, deps: { log: PlatformLog; registry:
   if (config.redisUrl === undefined) {
     const jobs = new MemoryJobQueue(log, registry, onJob);
     const cache = new MemoryResultCache(config.cache.maxEntries);
+    const bus = new MemoryBus(log);
+    const invalidations = new Invalidations(bus, log);
     return {
       redis: undefined,
       cache,
-      bus: new MemoryBus(log),
+      bus,
+      invalidations,
       jobs,
       counters: memoryCounters,
       redisHealth: async () => 'off',
       async close() {
+        invalidations.close();
         await jobs.close();
         cache.close();
       },
@@ -45,15 +52,18 @@ export function openPlatform(config: Config, deps: { log: PlatformLog; registry:
   const redis = new RedisPlatform(config.redisUrl, config.redisPrefix, log);
   const cache = new RedisResultCache(redis, log);
   const bus = new RedisBus(redis, log);
+  const invalidations = new Invalidations(bus, log);
   const jobs = new RedisJobQueue(redis, log, registry, onJob);
   return {
     redis,
     cache,
     bus,
+    invalidations,
     jobs,
     counters: redisCounters(redis),
     redisHealth: () => redis.ping(),
     async close() {
+      invalidations.close();
       await jobs.close();
       await bus.close();
       cache.close();

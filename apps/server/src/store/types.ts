@@ -47,10 +47,17 @@ export interface EventStore {
   rollupLayout(): RollupLayout;
   /** Sets a source's declared dimensions (≤ 3 `props.` fields) and rebuilds its rollups, in one transaction. */
   setRollupDimensions(source: string, fields: readonly string[]): Promise<void>;
+  /** Reads the declared dimensions again (another instance changed a source's). */
+  reloadRollupLayout(): Promise<void>;
   /** Merges rollup delta rows; returns how many rows it removed. Run by a scheduled job. */
   compactRollups(): Promise<number>;
   /** Deletes a source's events older than `beforeMs` (retention), rollups repaired; returns how many. */
   deleteOlderThan(source: string, beforeMs: number): Promise<number>;
+  /**
+   * The highest seq of a stored event (0 when none): every event up to it is stored, none past it
+   * is being stored (the live channel starts its bounds there).
+   */
+  highestSeq(): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

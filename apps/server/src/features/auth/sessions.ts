@@ -48,12 +48,12 @@ export class Sessions {
 
   async revoke(familyId: string): Promise<void> {
     await this.store.revokeFamily(familyId, this.clock());
-    this.directory.sessionsRevoked([familyId]);
+    await this.directory.sessionsRevoked([familyId]);
   }
 
   /** Ends every session of a user (disabled, deleted, password changed). */
   async revokeUser(userId: string): Promise<void> {
-    this.directory.sessionsRevoked(await this.store.revokeUser(userId, this.clock()));
+    await this.directory.sessionsRevoked(await this.store.revokeUser(userId, this.clock()));
   }
 
   private async issue(userId: string, familyId: string): Promise<TokenAnswer> {

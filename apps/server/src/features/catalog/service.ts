@@ -1,6 +1,7 @@
 import type { MetricDefinition } from '@sightline/protocol';
 import { QueryError, planQuery, validateMetricDefinition } from '@sightline/query';
 import { AppError } from '../../errors.js';
+import type { Invalidations } from '../../platform/invalidation.js';
 import type { MetaStore } from '../../store/types.js';
 
 export interface CatalogService {
@@ -13,17 +14,30 @@ export interface CatalogService {
   remove(name: string): Promise<void>;
 }
 
-export function createCatalogService(meta: MetaStore): CatalogService {
-  // Read on every query, changed rarely: cache the map and drop it on every change.
+/**
+ * `invalidations`: changes made here are announced to the other instances; theirs drop this
+ * instance's cached catalog, and so does every resync (announcements may have been lost).
+ */
+export function createCatalogService(meta: MetaStore, invalidations?: Invalidations): CatalogService {
+  // Read on every query, changed rarely: cache the map and drop it on every change, wherever made.
   let cached: Promise<Map<string, MetricDefinition>> | undefined;
+  const drop = () => {
+    cached = undefined;
+  };
+  invalidations?.on('catalog', drop);
+  invalidations?.onResync(drop);
   const load = async () => {
     const stored = await meta.listMetrics();
     return new Map(stored.map((m) => [m.name, { ...m.definition, name: m.name } as MetricDefinition]));
   };
-  const metrics = () => (cached ??= load().catch((error: unknown) => {
-    cached = undefined;
-    throw error;
-  }));
+  const metrics = () => {
+    if (cached) return cached;
+    const loading = load().catch((error: unknown) => {
+      if (cached === loading) cached = undefined; // not a newer load started after a drop
+      throw error;
+    });
+    return (cached = loading);
+  };
 
   return {
     metrics,
@@ -52,7 +66,8 @@ export function createCatalogService(meta: MetaStore): CatalogService {
       asMetricError(() => planQuery({ source: 'catalog_check', measures: [name] }, { now: Date.now(), metrics: next }));
       const { name: _name, ...definition } = metric;
       const created = await meta.putMetric(name, definition);
-      cached = undefined;
+      drop();
+      await invalidations?.announce({ kind: 'catalog', id: name });
       return { created, metric };
     },
     async remove(name) {
@@ -70,7 +85,8 @@ export function createCatalogService(meta: MetaStore): CatalogService {
         });
       }
       await meta.deleteMetric(name);
-      cached = undefined;
+      drop();
+      await invalidations?.announce({ kind: 'catalog', id: name });
     },
   };
 }

@@ -129,6 +129,12 @@ export class PiiRules {
     this.bySource.delete(source);
   }
 
+  /** Replaces every source's rules in one step (a reload): no batch sees a moment without rules. */
+  replaceAll(sources: Iterable<{ name: string; pii: Readonly<Record<string, PiiAction>> }>): void {
+    this.bySource.clear();
+    for (const source of sources) this.set(source.name, source.pii);
+  }
+
   forSource(source: string): SourcePiiRules | undefined {
     return this.bySource.size === 0 ? undefined : this.bySource.get(source);
   }

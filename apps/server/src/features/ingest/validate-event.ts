@@ -32,6 +32,15 @@ export function checkEvent(input: unknown, base: string, now: number, pii?: PiiB
     } else ts = parsed;
   }
 
+  // PostgreSQL cannot store U+0000 in text or jsonb: refused on both tiers, so that an event the
+  // embedded tier takes is never one the production tier would lose on restore.
+  for (const field of ['id', 'source', 'name', 'actor'] as const) {
+    const text = event[field];
+    if (typeof text === 'string' && text.includes('\u0000')) errors.push({ path: `${base}/${field}`, message: NUL_MESSAGE });
+  }
+  const nulAt = event.props == null ? undefined : nulPath(event.props, `${base}/props`);
+  if (nulAt !== undefined) errors.push({ path: nulAt, message: NUL_MESSAGE });
+
   let props: string | null = null;
   if (event.props !== undefined && event.props !== null) {
     props = JSON.stringify(event.props);
@@ -63,6 +72,21 @@ export function checkEvent(input: unknown, base: string, now: number, pii?: PiiB
       props,
     },
   };
+}
+
+const NUL_MESSAGE = 'holds the character U+0000 (NUL), which is not stored';
+
+/** The JSON Pointer of the first key or string value holding U+0000, or undefined. */
+function nulPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const at = `${path}/${pointerSegment(key)}`;
+    if (key.includes('\u0000')) return at;
+    const found = nulPath(inner, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** Epoch ms, or a message saying why the value is not an acceptable time. */

@@ -92,7 +92,7 @@ export function createKeyService(deps: { keys: KeyStore; directory: PrincipalDir
     async revoke(principal, id) {
       await visible(principal, id);
       if (!(await keys.revoke(id, clock()))) throw new AppError('conflict', { detail: 'The key is already revoked' });
-      directory.forgetKey(id);
+      await directory.forgetKey(id);
     },
   };
 }

@@ -39,7 +39,7 @@ export function createRoleService(deps: { roles: RoleStore; users: UserStore; di
       refuseBuiltin(name);
       const role = { name, description: body.description ?? '', grants: body.grants, updatedAt: clock() };
       const created = await roles.put(role);
-      directory.forgetRoles();
+      await directory.forgetRoles();
       return { created, role: { name, description: role.description, builtin: false, grants: role.grants } };
     },
     async remove(name) {
@@ -47,7 +47,7 @@ export function createRoleService(deps: { roles: RoleStore; users: UserStore; di
       const inUse = await users.countWithRole(name);
       if (inUse > 0) throw new AppError('conflict', { detail: `${inUse} user(s) have the role "${name}"; give them another role first` });
       if (!(await roles.delete(name))) throw new AppError('not_found', { detail: `No role named "${name}"` });
-      directory.forgetRoles();
+      await directory.forgetRoles();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Source, SourceCreateBody, SourcePatchBody } from '@sightline/protocol';
 import { rollupDimensionsProblems } from '@sightline/query';
 import { AppError } from '../../errors.js';
+import type { Invalidations } from '../../platform/invalidation.js';
 import type { EventStore, PiiAction, SourceStore, StoredSource } from '../../store/types.js';
 import type { Access } from '../auth/permissions.js';
 import { piiRuleErrors, type PiiRules } from '../ingest/pii.js';
@@ -20,7 +21,7 @@ export interface RotationResult {
 }
 
 export interface SourceService {
-  /** Loads every source's PII rules into the ingest cache (at start). */
+  /** Loads every source's PII rules into the ingest cache (at start, and whenever changes may have been missed). */
   load(): Promise<void>;
   list(access: Access): Promise<Source[]>;
   get(access: Access, name: string): Promise<Source>;
@@ -75,9 +76,14 @@ export function createSourceService(deps: {
   box: SecretBox;
   clock?: () => number;
   /** Rebuilds a source's rollups when its declared dimensions change (the event store). */
-  rollups?: Pick<EventStore, 'setRollupDimensions'>;
+  rollups?: Pick<EventStore, 'setRollupDimensions' | 'reloadRollupLayout'>;
+  /**
+   * Changes are announced to the other instances; theirs reload the source's PII rules and the
+   * event store's rollup layout here (everything, when announcements may have been lost).
+   */
+  invalidations?: Invalidations;
 }): SourceService {
-  const { sources, pii, box, rollups } = deps;
+  const { sources, pii, box, rollups, invalidations } = deps;
   const applyDimensions = async (name: string, before: readonly string[], after: readonly string[]) => {
     if (!sameList(before, after)) await rollups?.setRollupDimensions(name, after);
   };
@@ -99,11 +105,32 @@ export function createSourceService(deps: {
   const checkWritable = (access: Access, name: string) => {
     if (!access.canWrite(name)) throw new AppError('forbidden', { detail: `You may not change the source "${name}"` });
   };
+  /** After a change committed and was applied here: the other instances reload the source. */
+  const announced = async <T>(name: string, change: Promise<T>): Promise<T> => {
+    const result = await change;
+    await invalidations?.announce({ kind: 'source', id: name });
+    return result;
+  };
+  const loadAll = async () => pii.replaceAll(await sources.list());
+  // Reloads run in the queue of changes, so that a reload that read before a change made here
+  // cannot overwrite that change's rules with older ones.
+  invalidations?.on('source', ({ id }) =>
+    serially(async () => {
+      const source = await sources.get(id);
+      if (source) pii.set(id, source.pii);
+      else pii.remove(id);
+      await rollups?.reloadRollupLayout();
+    }),
+  );
+  invalidations?.onResync(() =>
+    serially(async () => {
+      await loadAll();
+      await rollups?.reloadRollupLayout();
+    }),
+  );
 
   return {
-    async load() {
-      for (const source of await sources.list()) pii.set(source.name, source.pii);
-    },
+    load: () => serially(loadAll),
 
     async list(access) {
       return (await sources.list()).filter((s) => access.canRead(s.name)).map(publicSource);
@@ -117,7 +144,7 @@ export function createSourceService(deps: {
       checkWritable(access, body.name);
       const rules = checkRules(body.pii) ?? {};
       const dimensions = checkDimensions(body.rollup) ?? [];
-      return serially(async () => {
+      return announced(body.name, serially(async () => {
         if (await sources.get(body.name)) throw new AppError('conflict', { detail: `A source named "${body.name}" already exists` });
         const now = clock();
         const source: StoredSource = {
@@ -135,13 +162,13 @@ export function createSourceService(deps: {
         await applyDimensions(source.name, [], dimensions);
         pii.set(source.name, source.pii);
         return { source: publicSource(source), fields: Object.keys(body).filter((k) => k !== 'name') };
-      });
+      }));
     },
 
     update(access, name, body) {
       const rules = checkRules(body.pii);
       const dimensions = checkDimensions(body.rollup);
-      return serially(async () => {
+      return announced(name, serially(async () => {
         const current = await readable(access, name);
         checkWritable(access, name);
         const next: StoredSource = {
@@ -162,11 +189,11 @@ export function createSourceService(deps: {
         await applyDimensions(name, current.rollupDimensions, next.rollupDimensions);
         pii.set(name, next.pii);
         return { source: publicSource(next), fields: Object.keys(body) };
-      });
+      }));
     },
 
     remove(access, name) {
-      return serially(async () => {
+      return announced(name, serially(async () => {
         await readable(access, name);
         checkWritable(access, name);
         const current = await sources.get(name);
@@ -174,7 +201,7 @@ export function createSourceService(deps: {
         pii.remove(name);
         // The events stay; their rollups drop the dimensions no one declares any more.
         await applyDimensions(name, current?.rollupDimensions ?? [], []);
-      });
+      }));
     },
 
     async webhookSecret(name) {

@@ -113,7 +113,7 @@ export function createUserService(deps: {
         change.mustChangePassword = true;
       }
       await users.update(id, change, clock());
-      directory.forgetUser(id);
+      await directory.forgetUser(id);
       if (change.disabled || change.passwordHash) await sessions.revokeUser(id);
       return publicUser(await find(id));
     },
@@ -122,12 +122,12 @@ export function createUserService(deps: {
       await keepAnAdmin(user, undefined);
       await sessions.revokeUser(id);
       await users.remove(id);
-      directory.forgetUser(id);
+      await directory.forgetUser(id);
     },
     async changeOwnPassword(user, newPassword) {
       checkPassword(newPassword, user.email, '/new_password');
       await users.update(user.id, { passwordHash: await hashPassword(newPassword), mustChangePassword: false }, clock());
-      directory.forgetUser(user.id);
+      await directory.forgetUser(user.id);
       // Any session may belong to whoever knew the old password: all end, the caller starts a new one.
       await sessions.revokeUser(user.id);
     },

@@ -1,26 +1,9 @@
-import type { AuditOutcome } from '@sightline/protocol';
+import { AUDIT_COLUMNS, jsonText, selectList, toAuditEntry } from '../rows.js';
 import { GENESIS_HASH, type AuditFilter, type AuditHead, type AuditStore, type StoredAuditEntry } from '../types.js';
 import type { ConnectionPool } from './connection-pool.js';
-import { execute, readRows, tsParam, type Param } from './sql.js';
+import { DIALECT, execute, readRows, tsParam, type Param } from './sql.js';
 
-const COLUMNS = 'seq, epoch_ms(recorded_at), actor, action, target, outcome, request_id, ip, details::VARCHAR, prev_hash, hash';
-
-function toEntry(row: unknown[]): StoredAuditEntry {
-  const [seq, at, actor, action, target, outcome, requestId, ip, details, prevHash, hash] = row;
-  return {
-    seq: Number(seq),
-    at: Number(at),
-    actor: String(actor),
-    action: String(action),
-    target: target === null ? null : String(target),
-    outcome: String(outcome) as AuditOutcome,
-    requestId: requestId === null ? null : String(requestId),
-    ip: ip === null ? null : String(ip),
-    details: details === null ? null : (JSON.parse(String(details)) as Record<string, unknown>),
-    prevHash: String(prevHash),
-    hash: String(hash),
-  };
-}
+const COLUMNS = selectList(AUDIT_COLUMNS, DIALECT);
 
 /** The audit trail: rows are only ever inserted (no route or command updates or deletes one). */
 export class DuckDbAuditStore implements AuditStore {
@@ -30,7 +13,7 @@ export class DuckDbAuditStore implements AuditStore {
     await execute(
       this.pool,
       `INSERT INTO audit_log VALUES ($1, ${tsParam(2)}, $3, $4, $5, $6, $7, $8, $9::JSON, $10, $11)`,
-      [e.seq, e.at, e.actor, e.action, e.target, e.outcome, e.requestId, e.ip, e.details === null ? null : JSON.stringify(e.details), e.prevHash, e.hash],
+      [e.seq, e.at, e.actor, e.action, e.target, e.outcome, e.requestId, e.ip, jsonText(e.details), e.prevHash, e.hash],
     );
   }
 
@@ -47,7 +30,7 @@ export class DuckDbAuditStore implements AuditStore {
 
   async last(): Promise<StoredAuditEntry | undefined> {
     const [row] = await readRows(this.pool, `SELECT ${COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1`);
-    return row && toEntry(row);
+    return row && toAuditEntry(row);
   }
 
   async list(filter: AuditFilter, limit: number): Promise<StoredAuditEntry[]> {
@@ -66,12 +49,12 @@ export class DuckDbAuditStore implements AuditStore {
     if (filter.beforeSeq !== undefined) add((n) => `seq < $${n}`, filter.beforeSeq);
     params.push(limit);
     const sql = `SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`;
-    return (await readRows(this.pool, sql, params)).map(toEntry);
+    return (await readRows(this.pool, sql, params)).map(toAuditEntry);
   }
 
   async scan(afterSeq: number, limit: number): Promise<StoredAuditEntry[]> {
     // In seq order, as the chain was written; the verifier checks each link itself.
     const rows = await readRows(this.pool, `SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit]);
-    return rows.map(toEntry);
+    return rows.map(toAuditEntry);
   }
 }

@@ -1,19 +1,9 @@
+import { DASHBOARD_COLUMNS, selectList, toDashboard } from '../rows.js';
 import type { DashboardStore, StoredDashboard } from '../types.js';
 import type { ConnectionPool } from './connection-pool.js';
-import { execute, parseJson, readRows, tsParam } from './sql.js';
+import { DIALECT, execute, readRows, tsParam } from './sql.js';
 
-const COLUMNS = 'id, title, body::VARCHAR, created_by, epoch_ms(created_at), epoch_ms(updated_at)';
-
-function toDashboard([id, title, body, createdBy, createdAt, updatedAt]: unknown[]): StoredDashboard {
-  return {
-    id: String(id),
-    title: String(title),
-    body: parseJson<Record<string, unknown>>(body),
-    createdBy: String(createdBy),
-    createdAt: Number(createdAt),
-    updatedAt: Number(updatedAt),
-  };
-}
+const COLUMNS = selectList(DASHBOARD_COLUMNS, DIALECT);
 
 export class DuckDbDashboardStore implements DashboardStore {
   constructor(private readonly pool: ConnectionPool) {}

@@ -33,19 +33,20 @@ export class DuckDbEventStore implements EventStore {
 
   static async open(instance: DuckDBInstance, readConnections = 2): Promise<DuckDbEventStore> {
     const readers = await ConnectionPool.open(instance, readConnections);
-    const rows = await readers.use(async (c) => (await c.runAndReadAll('SELECT name, rollup_dimensions::VARCHAR FROM sources')).getRowsJS());
-    const layout = new Map<string, string[]>();
-    for (const [name, dims] of rows) {
-      const fields = dims === null ? [] : (JSON.parse(String(dims)) as string[]);
-      if (fields.length > 0) layout.set(String(name), fields);
-    }
-    const store = new DuckDbEventStore(instance, readers, layout);
+    const store = new DuckDbEventStore(instance, readers, await readLayout(readers));
     store.writer = await EventWriter.open(instance, () => store.layout);
     return store;
   }
 
   rollupLayout(): RollupLayout {
     return this.layout;
+  }
+
+  reloadRollupLayout(): Promise<void> {
+    // Serialised with the rebuilds, which set the layout themselves: a read never overtakes one.
+    return this.serially(async () => {
+      this.layout = await readLayout(this.readers);
+    });
   }
 
   setRollupDimensions(source: string, fields: readonly string[]): Promise<void> {
@@ -161,6 +162,11 @@ export class DuckDbEventStore implements EventStore {
     return (await this.query(`SELECT DISTINCT source FROM events WHERE ${where.sql} ORDER BY source`, where.params)).map((row) => String(row[0]));
   }
 
+  /** The writer hands seqs out in this process, in order; what it handed out is stored or failed. */
+  highestSeq(): Promise<number> {
+    return this.writer.drain().then(() => this.writer.seqHighWater);
+  }
+
   async ping(): Promise<void> {
     await this.query('SELECT 1', []);
   }
@@ -174,6 +180,17 @@ export class DuckDbEventStore implements EventStore {
 async function rollupRowCount(c: DuckDBConnection): Promise<number> {
   const counts = Object.values(ROLLUP_TABLE).map((t) => `(SELECT count(*) FROM ${t})`);
   return Number((await c.runAndReadAll(`SELECT ${counts.join(' + ')}`)).getRows()[0]![0]);
+}
+
+/** Declared rollup dimensions per source, from `sources.rollup_dimensions`. */
+async function readLayout(readers: ConnectionPool): Promise<RollupLayout> {
+  const rows = await readers.use(async (c) => (await c.runAndReadAll('SELECT name, rollup_dimensions::VARCHAR FROM sources')).getRowsJS());
+  const layout = new Map<string, string[]>();
+  for (const [name, dims] of rows) {
+    const fields = dims === null ? [] : (JSON.parse(String(dims)) as string[]);
+    if (fields.length > 0) layout.set(String(name), fields);
+  }
+  return layout;
 }
 
 /** `actor IN ($1, …) [AND source IN (…)]`, every value bound; undefined when it can match nothing. */

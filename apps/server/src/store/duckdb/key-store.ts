@@ -1,37 +1,20 @@
-import type { KeyScope } from '@sightline/protocol';
+import { API_KEY_COLUMNS, selectList, toApiKey } from '../rows.js';
 import type { KeyStore, StoredApiKey } from '../types.js';
 import type { ConnectionPool } from './connection-pool.js';
-import { execute, nullableNumber, parseJson, readRows, tsParam } from './sql.js';
+import { DIALECT, execute, readRows, tsParam } from './sql.js';
 
-const COLUMNS = `id, name, key_hash, scopes::VARCHAR, sources::VARCHAR, created_by, epoch_ms(created_at),
-  epoch_ms(expires_at), epoch_ms(last_used_at), epoch_ms(revoked_at)`;
-
-function toKey(row: unknown[]): StoredApiKey {
-  const [id, name, keyHash, scopes, sources, createdBy, createdAt, expiresAt, lastUsedAt, revokedAt] = row;
-  return {
-    id: String(id),
-    name: String(name),
-    keyHash: String(keyHash),
-    scopes: parseJson<KeyScope[]>(scopes),
-    sources: parseJson<string[]>(sources),
-    createdBy: String(createdBy),
-    createdAt: Number(createdAt),
-    expiresAt: nullableNumber(expiresAt),
-    lastUsedAt: nullableNumber(lastUsedAt),
-    revokedAt: nullableNumber(revokedAt),
-  };
-}
+const COLUMNS = selectList(API_KEY_COLUMNS, DIALECT);
 
 export class DuckDbKeyStore implements KeyStore {
   constructor(private readonly pool: ConnectionPool) {}
 
   async list(): Promise<StoredApiKey[]> {
-    return (await readRows(this.pool, `SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`)).map(toKey);
+    return (await readRows(this.pool, `SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`)).map(toApiKey);
   }
 
   async get(id: string): Promise<StoredApiKey | undefined> {
     const [row] = await readRows(this.pool, `SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
-    return row && toKey(row);
+    return row && toApiKey(row);
   }
 
   async insert(key: StoredApiKey): Promise<void> {

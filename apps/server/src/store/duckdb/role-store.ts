@@ -1,13 +1,9 @@
-import type { SourceGrant } from '@sightline/protocol';
+import { ROLE_COLUMNS, selectList, toRole } from '../rows.js';
 import type { RoleStore, StoredRole } from '../types.js';
 import type { ConnectionPool } from './connection-pool.js';
-import { execute, parseJson, readRows, tsParam } from './sql.js';
+import { DIALECT, execute, readRows, tsParam } from './sql.js';
 
-const COLUMNS = 'name, description, grants::VARCHAR, epoch_ms(updated_at)';
-
-function toRole([name, description, grants, updatedAt]: unknown[]): StoredRole {
-  return { name: String(name), description: String(description), grants: parseJson<SourceGrant[]>(grants), updatedAt: Number(updatedAt) };
-}
+const COLUMNS = selectList(ROLE_COLUMNS, DIALECT);
 
 export class DuckDbRoleStore implements RoleStore {
   constructor(private readonly pool: ConnectionPool) {}

@@ -1,6 +1,9 @@
 import type { SessionStore, StoredRefreshToken } from '../types.js';
+import { REFRESH_TOKEN_COLUMNS, selectList, toRefreshToken } from '../rows.js';
 import type { ConnectionPool } from './connection-pool.js';
-import { execute, nullableNumber, readRows, tsParam } from './sql.js';
+import { DIALECT, execute, readRows, tsParam } from './sql.js';
+
+const COLUMNS = selectList(REFRESH_TOKEN_COLUMNS, DIALECT);
 
 export class DuckDbSessionStore implements SessionStore {
   constructor(private readonly pool: ConnectionPool) {}
@@ -14,24 +17,8 @@ export class DuckDbSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<StoredRefreshToken | undefined> {
-    const [row] = await readRows(
-      this.pool,
-      `SELECT id, family_id, user_id, secret_hash, epoch_ms(created_at), epoch_ms(expires_at), epoch_ms(used_at), epoch_ms(revoked_at)
-       FROM refresh_tokens WHERE id = $1`,
-      [id],
-    );
-    if (!row) return undefined;
-    const [tokenId, familyId, userId, secretHash, createdAt, expiresAt, usedAt, revokedAt] = row;
-    return {
-      id: String(tokenId),
-      familyId: String(familyId),
-      userId: String(userId),
-      secretHash: String(secretHash),
-      createdAt: Number(createdAt),
-      expiresAt: Number(expiresAt),
-      usedAt: nullableNumber(usedAt),
-      revokedAt: nullableNumber(revokedAt),
-    };
+    const [row] = await readRows(this.pool, `SELECT ${COLUMNS} FROM refresh_tokens WHERE id = $1`, [id]);
+    return row && toRefreshToken(row);
   }
 
   async markUsed(id: string, at: number): Promise<boolean> {

@@ -1,22 +1,9 @@
-import type { PiiAction, SourceStore, StoredSource } from '../types.js';
+import { SOURCE_COLUMNS, selectList, toSource } from '../rows.js';
+import type { SourceStore, StoredSource } from '../types.js';
 import type { ConnectionPool } from './connection-pool.js';
-import { execute, nullableNumber, parseJson, readRows, tsParam } from './sql.js';
+import { DIALECT, execute, readRows, tsParam } from './sql.js';
 
-const COLUMNS =
-  'name, description, retention_days, pii::VARCHAR, webhook_secret, epoch_ms(created_at), epoch_ms(updated_at), rollup_dimensions::VARCHAR';
-
-function toSource([name, description, retentionDays, pii, webhookSecret, createdAt, updatedAt, rollupDimensions]: unknown[]): StoredSource {
-  return {
-    name: String(name),
-    description: String(description),
-    retentionDays: nullableNumber(retentionDays),
-    pii: parseJson<Record<string, PiiAction>>(pii),
-    webhookSecret: webhookSecret === null || webhookSecret === undefined ? null : String(webhookSecret),
-    createdAt: Number(createdAt),
-    updatedAt: Number(updatedAt),
-    rollupDimensions: rollupDimensions === null || rollupDimensions === undefined ? [] : parseJson<string[]>(rollupDimensions),
-  };
-}
+const COLUMNS = selectList(SOURCE_COLUMNS, DIALECT);
 
 export class DuckDbSourceStore implements SourceStore {
   constructor(private readonly pool: ConnectionPool) {}

@@ -1,9 +1,9 @@
 import type { DuckDBValue } from '@duckdb/node-api';
+import type { Param, SelectDialect } from '../rows.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { toPlainValue } from './values.js';
 
-/** A bound value: the metadata stores bind only these (times as epoch ms, JSON as text). */
-export type Param = string | number | boolean | null;
+export type { Param };
 
 /** Runs a statement and returns its rows as plain values (numbers, strings, booleans, null). */
 export function readRows(pool: ConnectionPool, sql: string, params: readonly Param[] = []): Promise<unknown[][]> {
@@ -21,9 +21,8 @@ export function execute(pool: ConnectionPool, sql: string, params: readonly Para
 /** SQL for a bound epoch-ms parameter as TIMESTAMPTZ (NULL stays NULL). */
 export const tsParam = (n: number) => `make_timestamptz($${n}::BIGINT * 1000)`;
 
-/** Reads a JSON column that was written as text. */
-export function parseJson<T>(text: unknown): T {
-  return JSON.parse(String(text)) as T;
-}
-
-export const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+/** How the embedded tier reads times and JSON columns for the shared row mappers (store/rows.ts). */
+export const DIALECT: SelectDialect = {
+  epochMs: (column) => `epoch_ms(${column})`,
+  jsonAsText: (column) => `${column}::VARCHAR`,
+};

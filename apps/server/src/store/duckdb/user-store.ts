@@ -1,24 +1,9 @@
 import type { StoredUser, UserChange, UserStore } from '../types.js';
+import { USER_COLUMNS, selectList, toUser } from '../rows.js';
 import type { ConnectionPool } from './connection-pool.js';
-import { execute, nullableNumber, readRows, tsParam, type Param } from './sql.js';
+import { DIALECT, execute, readRows, tsParam, type Param } from './sql.js';
 
-const COLUMNS = `id, email, password_hash, role, disabled, must_change_password, epoch_ms(created_at),
-  epoch_ms(updated_at), epoch_ms(last_login_at)`;
-
-function toUser(row: unknown[]): StoredUser {
-  const [id, email, passwordHash, role, disabled, mustChangePassword, createdAt, updatedAt, lastLoginAt] = row;
-  return {
-    id: String(id),
-    email: String(email),
-    passwordHash: String(passwordHash),
-    role: String(role),
-    disabled: Boolean(disabled),
-    mustChangePassword: Boolean(mustChangePassword),
-    createdAt: Number(createdAt),
-    updatedAt: Number(updatedAt),
-    lastLoginAt: nullableNumber(lastLoginAt),
-  };
-}
+const COLUMNS = selectList(USER_COLUMNS, DIALECT);
 
 const CHANGE_COLUMNS: Record<keyof UserChange, (n: number) => string> = {
   role: (n) => `role = $${n}`,

@@ -1,27 +1,9 @@
-import type { AuditOutcome } from '@sightline/protocol';
 import type { Pool } from 'pg';
+import { AUDIT_COLUMNS, jsonText, selectList, toAuditEntry } from '../rows.js';
 import { GENESIS_HASH, type AuditFilter, type AuditHead, type AuditStore, type StoredAuditEntry } from '../types.js';
-import { UNIQUE_VIOLATION, epochMs, execute, inTransaction, jsonParam, jsonText, nullableString, readRows, sqlState, tsParam, type Param, type Queryable } from './sql.js';
+import { DIALECT, UNIQUE_VIOLATION, execute, inTransaction, jsonParam, readRows, sqlState, tsParam, type Param, type Queryable } from './sql.js';
 
-const COLUMNS = `seq, ${epochMs('recorded_at')}, actor, action, target, outcome, request_id, ip, details::text, prev_hash, hash`;
-
-
-function toEntry(row: unknown[]): StoredAuditEntry {
-  const [seq, at, actor, action, target, outcome, requestId, ip, details, prevHash, hash] = row;
-  return {
-    seq: Number(seq),
-    at: Number(at),
-    actor: String(actor),
-    action: String(action),
-    target: nullableString(target),
-    outcome: String(outcome) as AuditOutcome,
-    requestId: nullableString(requestId),
-    ip: nullableString(ip),
-    details: details === null ? null : (JSON.parse(String(details)) as Record<string, unknown>),
-    prevHash: String(prevHash),
-    hash: String(hash),
-  };
-}
+const COLUMNS = selectList(AUDIT_COLUMNS, DIALECT);
 
 /** Transaction-level advisory lock of appendNext: one writer extends the chain at a time, across instances. */
 export const AUDIT_LOCK = 0x41756469; // "Audi"
@@ -71,7 +53,7 @@ export class PgAuditStore implements AuditStore {
 
   async last(): Promise<StoredAuditEntry | undefined> {
     const [row] = await readRows(this.pool, `SELECT ${COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1`);
-    return row && toEntry(row);
+    return row && toAuditEntry(row);
   }
 
   async list(filter: AuditFilter, limit: number): Promise<StoredAuditEntry[]> {
@@ -91,13 +73,13 @@ export class PgAuditStore implements AuditStore {
     if (filter.beforeSeq !== undefined) add((n) => `seq < $${n}`, filter.beforeSeq);
     params.push(limit);
     const sql = `SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`;
-    return (await readRows(this.pool, sql, params)).map(toEntry);
+    return (await readRows(this.pool, sql, params)).map(toAuditEntry);
   }
 
   async scan(afterSeq: number, limit: number): Promise<StoredAuditEntry[]> {
     // In seq order, as the chain was written; the verifier checks each link itself.
     const rows = await readRows(this.pool, `SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit]);
-    return rows.map(toEntry);
+    return rows.map(toAuditEntry);
   }
 }
 

@@ -1,19 +1,9 @@
 import type { Pool } from 'pg';
+import { DASHBOARD_COLUMNS, selectList, toDashboard } from '../rows.js';
 import type { DashboardStore, StoredDashboard } from '../types.js';
-import { epochMs, execute, jsonParam, parseJson, readRows, tsParam } from './sql.js';
+import { DIALECT, execute, jsonParam, readRows, tsParam } from './sql.js';
 
-const COLUMNS = `id, title, body::text, created_by, ${epochMs('created_at')}, ${epochMs('updated_at')}`;
-
-function toDashboard([id, title, body, createdBy, createdAt, updatedAt]: unknown[]): StoredDashboard {
-  return {
-    id: String(id),
-    title: String(title),
-    body: parseJson<Record<string, unknown>>(body),
-    createdBy: String(createdBy),
-    createdAt: Number(createdAt),
-    updatedAt: Number(updatedAt),
-  };
-}
+const COLUMNS = selectList(DASHBOARD_COLUMNS, DIALECT);
 
 export class PgDashboardStore implements DashboardStore {
   constructor(private readonly pool: Pool) {}

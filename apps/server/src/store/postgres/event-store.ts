@@ -41,6 +41,10 @@ export class PgEventStore implements EventStore {
   readonly dialectName = 'postgres';
   private readonly writer: PgEventWriter;
   private layout: RollupLayout = new Map();
+  /** Bumped whenever this instance sets the layout: a reload that read before must not overwrite it. */
+  private layoutVersion = 0;
+  /** Reloads run one after the other, so the last one read last. */
+  private layoutReload: Promise<void> = Promise.resolve();
   private readonly layoutTimer: NodeJS.Timeout;
   private addedSinceAnalyze = 0;
   private rowsAtAnalyze = 0;
@@ -52,14 +56,14 @@ export class PgEventStore implements EventStore {
     partitions: Partitions,
   ) {
     this.writer = new PgEventWriter(writerPool, partitions, (group) => this.groupCommitted(group));
-    this.layoutTimer = setInterval(() => void this.refreshLayout().catch(() => undefined), LAYOUT_REFRESH_MS);
+    this.layoutTimer = setInterval(() => void this.reloadRollupLayout().catch(() => undefined), LAYOUT_REFRESH_MS);
     this.layoutTimer.unref();
   }
 
   /** `pool` serves reads and maintenance; `writerPool` the ingest groups (their temp tables live on its connections). */
   static async open(pool: pg.Pool, writerPool: pg.Pool, partitions: Partitions): Promise<PgEventStore> {
     const store = new PgEventStore(pool, writerPool, partitions);
-    await store.refreshLayout();
+    await store.reloadRollupLayout();
     const estimate = await pool.query<{ n: number }>(
       `SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass`,
     );
@@ -147,6 +151,13 @@ export class PgEventStore implements EventStore {
       return next;
     });
     this.layout = layout;
+    this.layoutVersion++;
+  }
+
+  reloadRollupLayout(): Promise<void> {
+    const run = this.layoutReload.then(() => this.refreshLayout());
+    this.layoutReload = run.catch(() => undefined);
+    return run;
   }
 
   async compactRollups(): Promise<number> {
@@ -160,6 +171,27 @@ export class PgEventStore implements EventStore {
 
   async deleteOlderThan(source: string, beforeMs: number): Promise<number> {
     return this.deleteRepairing(`source = $1 AND ts < ${postgresDialect.instantFromMs('$2')}`, [source, beforeMs]);
+  }
+
+  /**
+   * The sequence's value under the ingest lock: groups take seqs and commit while holding it, so
+   * once it is ours every seq handed out is committed (or was rolled back, a gap nothing fills).
+   * Cheaper than max(seq), which reads every month partition (no index on seq: ingest pays for one).
+   */
+  async highestSeq(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      const [, , result] = (await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${INGEST_LOCK}); SELECT last_value, is_called FROM events_seq; COMMIT`,
+      )) as unknown as pg.QueryResult[];
+      const row = result!.rows[0] as { last_value: number | string; is_called: boolean };
+      return row.is_called ? Number(row.last_value) : Number(row.last_value) - 1;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async ping(): Promise<void> {
@@ -234,20 +266,31 @@ export class PgEventStore implements EventStore {
     }
   }
 
+  /**
+   * Reads the layout. A read that overlapped a change of the layout on this instance (a commit of
+   * ours, which read it under the ingest lock) may be older than that: it is read again, a few
+   * times at most — under steady ingest every committed group brings the current layout anyway.
+   */
   private async refreshLayout(): Promise<void> {
-    const result = await this.pool.query<{ name: string; dims: string }>(
-      `SELECT name, rollup_dimensions::text AS dims FROM sources WHERE rollup_dimensions <> '[]'::jsonb`,
-    );
-    const layout = new Map<string, readonly string[]>();
-    for (const row of result.rows) {
-      const dims = JSON.parse(row.dims) as unknown;
-      if (Array.isArray(dims) && dims.length > 0) layout.set(row.name, dims.map(String));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const version = this.layoutVersion;
+      const result = await this.pool.query<{ name: string; dims: string }>(
+        `SELECT name, rollup_dimensions::text AS dims FROM sources WHERE rollup_dimensions <> '[]'::jsonb`,
+      );
+      if (version !== this.layoutVersion) continue;
+      const layout = new Map<string, readonly string[]>();
+      for (const row of result.rows) {
+        const dims = JSON.parse(row.dims) as unknown;
+        if (Array.isArray(dims) && dims.length > 0) layout.set(row.name, dims.map(String));
+      }
+      this.layout = layout;
+      return;
     }
-    this.layout = layout;
   }
 
   private groupCommitted(group: GroupCommitted): void {
     this.layout = group.layout;
+    this.layoutVersion++;
     this.addedSinceAnalyze += group.accepted;
     if (this.analyzing || this.addedSinceAnalyze < Math.max(MIN_ANALYZE_ROWS, this.rowsAtAnalyze * 0.1)) return;
     const added = this.addedSinceAnalyze;

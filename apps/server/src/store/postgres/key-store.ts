@@ -1,37 +1,20 @@
-import type { KeyScope } from '@sightline/protocol';
 import type { Pool } from 'pg';
+import { API_KEY_COLUMNS, selectList, toApiKey } from '../rows.js';
 import type { KeyStore, StoredApiKey } from '../types.js';
-import { epochMs, execute, jsonParam, nullableNumber, parseJson, readRows, tsParam } from './sql.js';
+import { DIALECT, execute, jsonParam, readRows, tsParam } from './sql.js';
 
-const COLUMNS = `id, name, key_hash, scopes::text, sources::text, created_by, ${epochMs('created_at')},
-  ${epochMs('expires_at')}, ${epochMs('last_used_at')}, ${epochMs('revoked_at')}`;
-
-function toKey(row: unknown[]): StoredApiKey {
-  const [id, name, keyHash, scopes, sources, createdBy, createdAt, expiresAt, lastUsedAt, revokedAt] = row;
-  return {
-    id: String(id),
-    name: String(name),
-    keyHash: String(keyHash),
-    scopes: parseJson<KeyScope[]>(scopes),
-    sources: parseJson<string[]>(sources),
-    createdBy: String(createdBy),
-    createdAt: Number(createdAt),
-    expiresAt: nullableNumber(expiresAt),
-    lastUsedAt: nullableNumber(lastUsedAt),
-    revokedAt: nullableNumber(revokedAt),
-  };
-}
+const COLUMNS = selectList(API_KEY_COLUMNS, DIALECT);
 
 export class PgKeyStore implements KeyStore {
   constructor(private readonly pool: Pool) {}
 
   async list(): Promise<StoredApiKey[]> {
-    return (await readRows(this.pool, `SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id COLLATE "C"`)).map(toKey);
+    return (await readRows(this.pool, `SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id COLLATE "C"`)).map(toApiKey);
   }
 
   async get(id: string): Promise<StoredApiKey | undefined> {
     const [row] = await readRows(this.pool, `SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
-    return row && toKey(row);
+    return row && toApiKey(row);
   }
 
   async insert(key: StoredApiKey): Promise<void> {

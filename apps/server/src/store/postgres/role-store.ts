@@ -1,13 +1,9 @@
-import type { SourceGrant } from '@sightline/protocol';
 import type { Pool } from 'pg';
+import { ROLE_COLUMNS, selectList, toRole } from '../rows.js';
 import type { RoleStore, StoredRole } from '../types.js';
-import { epochMs, execute, jsonParam, parseJson, readRows, tsParam } from './sql.js';
+import { DIALECT, execute, jsonParam, readRows, tsParam } from './sql.js';
 
-const COLUMNS = `name, description, grants::text, ${epochMs('updated_at')}`;
-
-function toRole([name, description, grants, updatedAt]: unknown[]): StoredRole {
-  return { name: String(name), description: String(description), grants: parseJson<SourceGrant[]>(grants), updatedAt: Number(updatedAt) };
-}
+const COLUMNS = selectList(ROLE_COLUMNS, DIALECT);
 
 export class PgRoleStore implements RoleStore {
   constructor(private readonly pool: Pool) {}

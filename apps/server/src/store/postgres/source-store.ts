@@ -1,22 +1,9 @@
 import type { Pool } from 'pg';
-import type { PiiAction, SourceStore, StoredSource } from '../types.js';
-import { epochMs, execute, jsonParam, nullableNumber, nullableString, parseJson, readRows, tsParam } from './sql.js';
+import { SOURCE_COLUMNS, selectList, toSource } from '../rows.js';
+import type { SourceStore, StoredSource } from '../types.js';
+import { DIALECT, execute, jsonParam, readRows, tsParam } from './sql.js';
 
-const COLUMNS = `name, description, retention_days, pii::text, webhook_secret, ${epochMs('created_at')}, ${epochMs('updated_at')},
-  rollup_dimensions::text`;
-
-function toSource([name, description, retentionDays, pii, webhookSecret, createdAt, updatedAt, rollupDimensions]: unknown[]): StoredSource {
-  return {
-    name: String(name),
-    description: String(description),
-    retentionDays: nullableNumber(retentionDays),
-    pii: parseJson<Record<string, PiiAction>>(pii),
-    webhookSecret: nullableString(webhookSecret),
-    createdAt: Number(createdAt),
-    updatedAt: Number(updatedAt),
-    rollupDimensions: parseJson<string[]>(rollupDimensions),
-  };
-}
+const COLUMNS = selectList(SOURCE_COLUMNS, DIALECT);
 
 export class PgSourceStore implements SourceStore {
   constructor(private readonly pool: Pool) {}

@@ -1,10 +1,10 @@
 import type { FieldDef, Pool, PoolClient } from 'pg';
+import type { Param, SelectDialect } from '../rows.js';
+
+export type { Param };
 
 /** Where a statement runs: the pool (one statement, autocommit) or a client inside a transaction. */
 export type Queryable = Pool | PoolClient;
-
-/** A bound value: the metadata stores bind only these (times as epoch ms, JSON as text). */
-export type Param = string | number | boolean | null;
 
 /** PostgreSQL type oids whose values pg hands back as strings (unless a global parser says otherwise). */
 const INT8_OID = 20;
@@ -50,20 +50,15 @@ export const epochMs = (expr: string) => `trunc(extract(epoch from ${expr}) * 10
 /** SQL for a bound JSON parameter (bound as its text: pg would turn a JS array into a PostgreSQL array). */
 export const jsonParam = (n: number) => `$${n}::jsonb`;
 
-/** The text to bind for a JSON column (null stays null). */
-export const jsonText = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
-
 /**
- * Reads a JSON column selected as `col::text`: parsing it here, not with pg's global jsonb parser,
- * keeps the stores independent of how another module configured pg's type parsers.
+ * How this tier reads times and JSON columns for the shared row mappers (store/rows.ts). JSON is
+ * selected as `col::text` and parsed there, not by pg's jsonb parser, which keeps the stores
+ * independent of how another module configured pg's type parsers.
  */
-export function parseJson<T>(text: unknown): T {
-  return JSON.parse(String(text)) as T;
-}
-
-export const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-
-export const nullableString = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+export const DIALECT: SelectDialect = {
+  epochMs,
+  jsonAsText: (column) => `${column}::text`,
+};
 
 /** SQLSTATE of a unique-key violation. */
 export const UNIQUE_VIOLATION = '23505';

@@ -1,24 +1,9 @@
 import type { Pool } from 'pg';
 import type { StoredUser, UserChange, UserStore } from '../types.js';
-import { epochMs, execute, nullableNumber, readRows, tsParam, type Param } from './sql.js';
+import { USER_COLUMNS, selectList, toUser } from '../rows.js';
+import { DIALECT, execute, readRows, tsParam, type Param } from './sql.js';
 
-const COLUMNS = `id, email, password_hash, role, disabled, must_change_password, ${epochMs('created_at')},
-  ${epochMs('updated_at')}, ${epochMs('last_login_at')}`;
-
-function toUser(row: unknown[]): StoredUser {
-  const [id, email, passwordHash, role, disabled, mustChangePassword, createdAt, updatedAt, lastLoginAt] = row;
-  return {
-    id: String(id),
-    email: String(email),
-    passwordHash: String(passwordHash),
-    role: String(role),
-    disabled: Boolean(disabled),
-    mustChangePassword: Boolean(mustChangePassword),
-    createdAt: Number(createdAt),
-    updatedAt: Number(updatedAt),
-    lastLoginAt: nullableNumber(lastLoginAt),
-  };
-}
+const COLUMNS = selectList(USER_COLUMNS, DIALECT);
 
 const CHANGE_COLUMNS: Record<keyof UserChange, (n: number) => string> = {
   role: (n) => `role = $${n}`,
