@@ -16,11 +16,19 @@ describe('operations routes', () => {
       expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'up', redis: 'off' } });
       await t.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm', name: 'x' }, { source: 'm', name: 'y' }] });
       await t.inject({ method: 'POST', url: '/v1/events', payload: [{ source: 'm' }] });
+      // Where answers come from: rollups (a count over whole days), the cache (the same again), raw events (distinct actors).
+      const days = { source: 'm', measures: [{ as: 'n', fn: 'count' }], range: { from: '2026-01-01T00:00:00Z', to: '2026-01-03T00:00:00Z' } };
+      for (const payload of [days, days, { ...days, measures: [{ as: 'u', fn: 'uniq' }] }]) {
+        expect((await t.inject({ method: 'POST', url: '/v1/query', payload })).statusCode).toBe(200);
+      }
       const res = await t.inject('/metrics');
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
       expect(res.body).toMatch(/^sightline_events_ingested_total 2$/m);
       expect(res.body).toMatch(/^sightline_events_rejected_total 1$/m);
+      expect(res.body).toMatch(/^sightline_query_answers_total\{from="rollup"\} 1$/m);
+      expect(res.body).toMatch(/^sightline_query_answers_total\{from="cache"\} 1$/m);
+      expect(res.body).toMatch(/^sightline_query_answers_total\{from="raw"\} 1$/m);
       expect(res.body).toMatch(/sightline_http_requests_total\{method="POST",route="\/v1\/events",status="200"\} 1/);
       expect(res.body).toMatch(/sightline_http_request_duration_seconds_bucket\{.*route="\/v1\/events"/);
       expect(res.headers['x-request-id']).toEqual(expect.any(String));

@@ -8,6 +8,8 @@ export interface Telemetry {
   eventsDuplicated: Counter;
   eventsRejected: Counter;
   queryDuration: Histogram<'kind' | 'outcome'>;
+  /** Answers by where they came from: the result cache, rollups (at least in part), or raw events only. */
+  queryAnswers: Counter<'from'>;
 }
 
 export function createTelemetry(): Telemetry {
@@ -35,6 +37,12 @@ export function createTelemetry(): Telemetry {
       help: 'Time to answer a query, by kind and outcome.',
       labelNames: ['kind', 'outcome'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    queryAnswers: new Counter({
+      name: 'sightline_query_answers_total',
+      help: 'Query answers by where they came from: cache, rollup (rollups answered at least part), raw.',
+      labelNames: ['from'],
       registers: [registry],
     }),
   };

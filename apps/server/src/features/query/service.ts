@@ -66,6 +66,7 @@ export function createQueryService(deps: {
       if (cached && !cached.answer) cached.keep(answer);
       const tookMs = performance.now() - started;
       telemetry.queryDuration.observe({ kind, outcome: 'ok' }, tookMs / 1000);
+      telemetry.queryAnswers.inc({ from: cached?.answer !== undefined ? 'cache' : plan.rollup ? 'rollup' : 'raw' });
       const meta: QueryMeta = { took_ms: Math.round(tookMs * 100) / 100, cached: cached?.answer !== undefined, ...(plan.rollup ? { rollup: plan.rollup } : {}) };
       return { ...answer, meta };
     },
