@@ -11,7 +11,7 @@
  *   driver: DuckDB's node API returns JSON as text anyway, while pg would parse json/jsonb with
  *   whatever type parser its pool was given. `jsonValue` parses that text.
  */
-import type { AuditOutcome, KeyScope, SourceGrant } from '@sightline/protocol';
+import type { AuditOutcome, KeyScope, SourceGrant, StoredEvent } from '@sightline/protocol';
 import type {
   PiiAction,
   StoredApiKey,
@@ -234,5 +234,27 @@ export function toSource([name, description, retentionDays, pii, webhookSecret, 
     // The embedded column is nullable (added by an ALTER TABLE without NOT NULL), so NULL reads as
     // "no dimensions"; PostgreSQL declares it NOT NULL, so there this never applies.
     rollupDimensions: jsonValue<string[] | null>(rollupDimensions) ?? [],
+  };
+}
+
+/** `actor IN ($1, …) [AND source IN (…)]`, every value bound; undefined when it can match nothing. Both tiers take `$n`. */
+export function actorFilter(actors: readonly string[], sources?: readonly string[]): { sql: string; params: string[] } | undefined {
+  if (actors.length === 0 || sources?.length === 0) return undefined;
+  const list = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+  let sql = `actor IN (${list(1, actors.length)})`;
+  if (sources) sql += ` AND source IN (${list(actors.length + 1, sources.length)})`;
+  return { sql, params: [...actors, ...(sources ?? [])] };
+}
+
+/** An event read as plain values: id, source, name, epoch ms, actor, value, props as JSON text. */
+export function toStoredEvent([id, source, name, ts, actor, value, props]: unknown[]): StoredEvent {
+  return {
+    id: String(id),
+    source: String(source),
+    name: String(name),
+    ts: Number(ts),
+    actor: actor === null ? null : String(actor),
+    value: value === null ? null : Number(value),
+    props: props === null ? null : (JSON.parse(String(props)) as Record<string, unknown>),
   };
 }

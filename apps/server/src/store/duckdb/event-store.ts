@@ -8,6 +8,7 @@ import {
   rollupRepairStatements,
   type RollupLayout,
 } from '@sightline/query';
+import { actorFilter, toStoredEvent } from '../rows.js';
 import type { EventStore, ResolvedEvent, Row, StoredBatch } from '../types.js';
 import { ConnectionPool } from './connection-pool.js';
 import { EventWriter } from './event-writer.js';
@@ -143,7 +144,7 @@ export class DuckDbEventStore implements EventStore {
         `SELECT id, source, name, epoch_ms(ts), actor, value, props::VARCHAR FROM events WHERE ${where.sql} ORDER BY ts, seq`,
         where.params,
       );
-      for await (const rows of result.yieldRowsJs()) yield rows.map(toStoredEvent);
+      for await (const rows of result.yieldRowsJs()) yield rows.map((row) => toStoredEvent(row.map(toPlainValue)));
     } finally {
       // Also reached when the consumer stops early (a client that went away).
       connection.closeSync();
@@ -193,27 +194,6 @@ async function readLayout(readers: ConnectionPool): Promise<RollupLayout> {
   return layout;
 }
 
-/** `actor IN ($1, …) [AND source IN (…)]`, every value bound; undefined when it can match nothing. */
-function actorFilter(actors: readonly string[], sources?: readonly string[]): { sql: string; params: string[] } | undefined {
-  if (actors.length === 0 || sources?.length === 0) return undefined;
-  const list = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
-  let sql = `actor IN (${list(1, actors.length)})`;
-  if (sources) sql += ` AND source IN (${list(actors.length + 1, sources.length)})`;
-  return { sql, params: [...actors, ...(sources ?? [])] };
-}
-
-function toStoredEvent(row: unknown[]): StoredEvent {
-  const [id, source, name, ts, actor, value, props] = row.map(toPlainValue);
-  return {
-    id: String(id),
-    source: String(source),
-    name: String(name),
-    ts: Number(ts),
-    actor: actor === null ? null : String(actor),
-    value: value === null ? null : Number(value),
-    props: props === null ? null : (JSON.parse(String(props)) as Record<string, unknown>),
-  };
-}
 
 /**
  * The client binds a whole JS number as a 64-bit integer, which fails past 2^63 (a filter on

@@ -9,6 +9,7 @@ import {
 } from '@sightline/query';
 import type pg from 'pg';
 import { AppError } from '../../errors.js';
+import { actorFilter, toStoredEvent } from '../rows.js';
 import type { EventStore, ResolvedEvent, Row, StoredBatch } from '../types.js';
 import { checkout, type Checkout } from './database.js';
 import { PgEventWriter, type GroupCommitted } from './event-writer.js';
@@ -93,12 +94,7 @@ export class PgEventStore implements EventStore {
     if (!where) return;
     // A cursor in a read-only transaction on a connection of its own, fetched chunk by chunk only as
     // the consumer asks: memory stays flat and a slow export holds one connection, not the pool.
-    let held: Checkout;
-    try {
-      held = await checkout(this.pool);
-    } catch (error) {
-      throw asUnavailable(error);
-    }
+    const held = await this.connect();
     const client = held.client;
     let broken: Error | undefined;
     try {
@@ -179,18 +175,24 @@ export class PgEventStore implements EventStore {
    * Cheaper than max(seq), which reads every month partition (no index on seq: ingest pays for one).
    */
   async highestSeq(): Promise<number> {
-    const client = await this.pool.connect();
+    // One simple-protocol query string runs as one implicit transaction: the lock is held for both
+    // statements and released at its end.
+    let results: pg.QueryResult[];
     try {
-      const [, , result] = (await client.query(
-        `BEGIN; SELECT pg_advisory_xact_lock(${INGEST_LOCK}); SELECT last_value, is_called FROM events_seq; COMMIT`,
-      )) as unknown as pg.QueryResult[];
-      const row = result!.rows[0] as { last_value: number | string; is_called: boolean };
-      return row.is_called ? Number(row.last_value) : Number(row.last_value) - 1;
+      results = (await this.pool.query(`SELECT pg_advisory_xact_lock(${INGEST_LOCK}); SELECT last_value, is_called FROM events_seq`)) as unknown as pg.QueryResult[];
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      throw asUnavailable(error);
+    }
+    const row = results[1]!.rows[0] as { last_value: number | string; is_called: boolean };
+    return row.is_called ? Number(row.last_value) : Number(row.last_value) - 1;
+  }
+
+  /** A connection of our own (see database.ts `checkout`); an unreachable database is a 503. */
+  private async connect(): Promise<Checkout> {
+    try {
+      return await checkout(this.pool);
+    } catch (error) {
+      throw asUnavailable(error);
     }
   }
 
@@ -234,12 +236,7 @@ export class PgEventStore implements EventStore {
    * while we waited would be invisible to us and its rows rewritten twice.
    */
   private async maintain<T>(locks: readonly number[], work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let held: Checkout;
-    try {
-      held = await checkout(this.pool);
-    } catch (error) {
-      throw asUnavailable(error);
-    }
+    const held = await this.connect();
     const client = held.client;
     let broken: Error | undefined;
     try {
@@ -305,26 +302,4 @@ export class PgEventStore implements EventStore {
       })
       .finally(() => (this.analyzing = undefined));
   }
-}
-
-/** `actor IN ($1, …) [AND source IN (…)]`, every value bound; undefined when it can match nothing. */
-function actorFilter(actors: readonly string[], sources?: readonly string[]): { sql: string; params: string[] } | undefined {
-  if (actors.length === 0 || sources?.length === 0) return undefined;
-  const list = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
-  let sql = `actor IN (${list(1, actors.length)})`;
-  if (sources) sql += ` AND source IN (${list(actors.length + 1, sources.length)})`;
-  return { sql, params: [...actors, ...(sources ?? [])] };
-}
-
-function toStoredEvent(row: unknown[]): StoredEvent {
-  const [id, source, name, ts, actor, value, props] = row;
-  return {
-    id: String(id),
-    source: String(source),
-    name: String(name),
-    ts: Number(ts),
-    actor: actor === null ? null : String(actor),
-    value: value === null ? null : Number(value),
-    props: props === null ? null : (JSON.parse(String(props)) as Record<string, unknown>),
-  };
 }
